@@ -1,0 +1,41 @@
+//! Runtime-independent building blocks for I/O-bound async data pipelines.
+//!
+//! `ferry-core` is the part of ferry that never names a runtime. It defines small traits for
+//! what a pipeline needs from one ([`rt`]: spawning, blocking work, a clock, timers) and builds
+//! the asyncio toolkit on them:
+//!
+//! | asyncio | ferry |
+//! |---|---|
+//! | `gather(*aws)` / `return_exceptions=True` | [`gather()`], [`gather_settled()`], [`try_gather()`] |
+//! | `as_completed`, bounded `map` | [`map_concurrent()`], [`StreamConcurrencyExt`] |
+//! | `TaskGroup`, `create_task` | [`TaskGroup`], [`SpawnExt::spawn`] |
+//! | `Semaphore` | [`Semaphore`] |
+//! | `Queue` with `join()` | [`queue::bounded`] |
+//! | worker tasks over a queue | [`WorkerPool`] |
+//! | `wait_for`, `timeout` | [`timeout()`], [`Deadline`] |
+//! | `to_thread` | [`to_thread()`] |
+//!
+//! Backends (`ferry-tokio`, `ferry-smol`, `ferry-mock`) implement the [`rt`] traits; every
+//! item here works unchanged on each of them.
+
+pub mod rt;
+
+mod limit;
+mod panic;
+
+pub mod gather;
+pub mod map;
+pub mod pool;
+pub mod queue;
+pub mod semaphore;
+pub mod task_group;
+pub mod thread;
+pub mod timeout;
+
+pub use limit::{ConcurrencyLimit, InvalidLimit};
+pub use panic::Panicked;
+pub use rt::{
+    Clock, JoinError, JoinHandle, Runtime, Sleep, Spawn, SpawnBlocking, SpawnBlockingExt,
+    SpawnExt, Timer, TimerExt,
+};
+pub use timeout::{Deadline, Elapsed, timeout};

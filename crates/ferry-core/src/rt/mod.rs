@@ -1,0 +1,48 @@
+//! The runtime traits: the only way ferry-core touches an executor or a clock.
+//!
+//! Each trait is one capability, in the spirit of hyper 1.x's `rt` module:
+//!
+//! | trait | capability | implemented by |
+//! |---|---|---|
+//! | [`Spawn`] | start a task, get a [`JoinHandle`] | every backend |
+//! | [`SpawnBlocking`] | run a closure on a thread pool | every backend |
+//! | [`Clock`] | read the current [`Instant`](std::time::Instant) | every backend |
+//! | [`Timer`] | sleep for a duration or until an instant | every backend |
+//!
+//! [`Runtime`] bundles the four for code that needs them all; combinators take the narrowest
+//! bound they need (a [`timeout`](crate::timeout()) needs a [`Timer`], not a [`Spawn`]).
+//!
+//! Every trait is object safe (checked at compile time below), so `Arc<dyn Runtime>` works,
+//! and each is implemented for `&T`, `Box<T>` and `Arc<T>` of an implementor.
+//!
+//! Core code reads time only through [`Clock::now`], never `Instant::now()`, so that a
+//! virtual clock (the mock backend) can drive every timeout, deadline and backoff.
+
+mod blocking;
+mod join;
+mod spawn;
+mod time;
+
+pub use blocking::{BlockingTask, SpawnBlocking, SpawnBlockingExt};
+pub use join::{JoinError, JoinHandle, RawJoinHandle, RawTask};
+pub use spawn::{BoxTask, Spawn, SpawnExt};
+pub use time::{Clock, Sleep, Timer, TimerExt};
+pub(crate) use time::instant_after;
+
+/// Everything a pipeline may ask of a runtime: spawning, blocking work, a clock and timers.
+///
+/// Implemented automatically for every type that implements the four capability traits; never
+/// implement it by hand. Prefer the narrowest bound a function needs: most of ferry's
+/// combinators ask for a [`Timer`] or a [`Spawn`] alone.
+pub trait Runtime: Spawn + SpawnBlocking + Timer {}
+
+impl<T: Spawn + SpawnBlocking + Timer + ?Sized> Runtime for T {}
+
+// Architecture invariant: every runtime trait stays object safe, so a backend can be chosen at
+// run time behind `Arc<dyn Runtime>`. These lines stop compiling if that ever breaks.
+const _: Option<&dyn Spawn> = None;
+const _: Option<&dyn SpawnBlocking> = None;
+const _: Option<&dyn Clock> = None;
+const _: Option<&dyn Timer> = None;
+const _: Option<&dyn Runtime> = None;
+const _: Option<&dyn RawTask> = None;

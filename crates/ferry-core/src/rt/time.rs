@@ -1,0 +1,130 @@
+//! Reading the clock and sleeping.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crate::timeout::{Deadline, Timeout};
+
+/// A source of the current time.
+///
+/// Real backends read the monotonic clock; the mock backend reads a virtual one that moves only
+/// when every task waits. Core code calls this, never `Instant::now()`, so that it behaves the
+/// same under both.
+pub trait Clock: Send + Sync {
+    /// The current instant on this clock.
+    fn now(&self) -> Instant;
+}
+
+/// Sleeps on a [`Clock`]'s time line.
+///
+/// Implementations must not panic on any input: a duration too large to add to the current
+/// instant sleeps "forever" (until dropped), and a deadline in the past completes at once.
+pub trait Timer: Clock {
+    /// A future that completes at `deadline` on this timer's clock.
+    fn sleep_until(&self, deadline: Instant) -> Sleep;
+
+    /// A future that completes `duration` from now.
+    ///
+    /// The default adds `duration` to [`Clock::now`]; backends with a cheaper native relative
+    /// sleep override it.
+    fn sleep(&self, duration: Duration) -> Sleep {
+        self.sleep_until(instant_after(self.now(), duration))
+    }
+}
+
+/// `now + duration`, or a point about thirty years ahead when that would overflow.
+///
+/// Thirty years is what tokio uses for "never"; it keeps `Instant` arithmetic on the result
+/// from overflowing in turn.
+pub(crate) fn instant_after(now: Instant, duration: Duration) -> Instant {
+    const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+    now.checked_add(duration)
+        .or_else(|| now.checked_add(FAR_FUTURE))
+        .unwrap_or(now)
+}
+
+/// The future returned by [`Timer::sleep`] and [`Timer::sleep_until`].
+///
+/// A boxed backend future, so that the traits stay object safe. It is `Send + Sync` so that a
+/// future holding one can be shared across threads like the futures hyper and tower expect.
+///
+/// # Cancel safety
+///
+/// Dropping a `Sleep` cancels it; nothing else is affected.
+#[must_use = "a Sleep does nothing unless awaited"]
+pub struct Sleep(Pin<Box<dyn Future<Output = ()> + Send + Sync + 'static>>);
+
+impl Sleep {
+    /// Wraps a backend's sleep future.
+    pub fn new(future: impl Future<Output = ()> + Send + Sync + 'static) -> Self {
+        Self(Box::pin(future))
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sleep")
+    }
+}
+
+/// Timeouts and deadlines on any [`Timer`]: implemented for all of them.
+pub trait TimerExt: Timer {
+    /// Runs `future` for at most `duration`; see [`timeout`](crate::timeout()).
+    fn timeout<F: Future>(&self, duration: Duration, future: F) -> Timeout<F> {
+        crate::timeout::timeout(self, duration, future)
+    }
+
+    /// A deadline `budget` from now, shared by every operation run under it; see [`Deadline`].
+    fn deadline(&self, budget: Duration) -> Deadline<&Self> {
+        Deadline::after(self, budget)
+    }
+}
+
+impl<T: Timer + ?Sized> TimerExt for T {}
+
+macro_rules! forward_time {
+    ($($ptr:ty),*) => {$(
+        impl<T: Clock + ?Sized> Clock for $ptr {
+            fn now(&self) -> Instant {
+                (**self).now()
+            }
+        }
+
+        impl<T: Timer + ?Sized> Timer for $ptr {
+            fn sleep_until(&self, deadline: Instant) -> Sleep {
+                (**self).sleep_until(deadline)
+            }
+
+            fn sleep(&self, duration: Duration) -> Sleep {
+                (**self).sleep(duration)
+            }
+        }
+    )*};
+}
+
+forward_time!(&T, Box<T>, Arc<T>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instant_after_saturates_instead_of_panicking() {
+        let now = Instant::now();
+        let far = instant_after(now, Duration::MAX);
+        assert!(far > now + Duration::from_secs(86_400 * 365));
+        assert_eq!(instant_after(now, Duration::from_secs(1)), now + Duration::from_secs(1));
+    }
+}

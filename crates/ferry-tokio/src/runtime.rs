@@ -1,0 +1,116 @@
+//! [`TokioRuntime`]: the runtime traits on a tokio runtime handle.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use ferry_core::rt::{
+    BlockingTask, BoxTask, Clock, JoinError, RawJoinHandle, RawTask, Sleep, Spawn, SpawnBlocking,
+    Timer,
+};
+use tokio::runtime::Handle;
+
+/// ferry's runtime traits on a tokio runtime.
+///
+/// Holds a [`Handle`], so it can be cloned freely and used from any thread, inside or outside
+/// the runtime: tasks always land on the runtime the handle belongs to, and timers are always
+/// registered with its time driver. The runtime must have its time driver enabled
+/// (`enable_time()` or `enable_all()`), as `#[tokio::main]` and `#[tokio::test]` do.
+///
+/// The clock is tokio's, so tokio's paused time (`tokio::time::pause`) applies to ferry's
+/// timeouts and deadlines too.
+#[derive(Debug, Clone)]
+pub struct TokioRuntime {
+    handle: Handle,
+}
+
+/// [`TokioRuntime::try_current`] was called outside a tokio runtime.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("no tokio runtime is running on this thread; call from inside one or use TokioRuntime::from_handle")]
+pub struct NoTokioRuntime;
+
+impl TokioRuntime {
+    /// The runtime the calling thread is running on.
+    ///
+    /// # Panics
+    ///
+    /// Panics when called outside a tokio runtime, like `tokio::spawn`; use
+    /// [`try_current`](Self::try_current) to get an error instead.
+    pub fn current() -> Self {
+        Self::from_handle(Handle::current())
+    }
+
+    /// The runtime the calling thread is running on, or an error outside one.
+    pub fn try_current() -> Result<Self, NoTokioRuntime> {
+        Handle::try_current()
+            .map(Self::from_handle)
+            .map_err(|_| NoTokioRuntime)
+    }
+
+    /// The runtime behind `handle`.
+    pub fn from_handle(handle: Handle) -> Self {
+        Self { handle }
+    }
+
+    /// The tokio handle, for tokio-specific work.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+}
+
+/// A tokio task as a ferry [`RawTask`].
+struct TokioTask(tokio::task::JoinHandle<()>);
+
+impl RawTask for TokioTask {
+    fn poll_finished(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), JoinError>> {
+        Pin::new(&mut self.0).poll(cx).map(|result| {
+            result.map_err(|error| match error.try_into_panic() {
+                // ferry catches panics inside the task, so this only happens if dropping the
+                // task's output panicked; report it all the same.
+                Ok(payload) => JoinError::panicked(payload),
+                Err(_) => JoinError::cancelled(),
+            })
+        })
+    }
+
+    fn abort(&self) {
+        self.0.abort();
+    }
+
+    fn is_finished(&self) -> bool {
+        self.0.is_finished()
+    }
+}
+
+impl Spawn for TokioRuntime {
+    fn spawn_boxed(&self, task: BoxTask) -> RawJoinHandle {
+        RawJoinHandle::new(TokioTask(self.handle.spawn(task)))
+    }
+}
+
+impl SpawnBlocking for TokioRuntime {
+    fn spawn_blocking_boxed(&self, task: BlockingTask) -> RawJoinHandle {
+        RawJoinHandle::new(TokioTask(self.handle.spawn_blocking(task)))
+    }
+}
+
+impl Clock for TokioRuntime {
+    fn now(&self) -> Instant {
+        tokio::time::Instant::now().into_std()
+    }
+}
+
+impl Timer for TokioRuntime {
+    fn sleep_until(&self, deadline: Instant) -> Sleep {
+        // Entering the handle binds the sleep to this runtime's time driver, so it works even
+        // when created on a thread that tokio does not run (a smol task, a plain thread).
+        let _guard = self.handle.enter();
+        Sleep::new(tokio::time::sleep_until(deadline.into()))
+    }
+
+    fn sleep(&self, duration: Duration) -> Sleep {
+        let _guard = self.handle.enter();
+        Sleep::new(tokio::time::sleep(duration))
+    }
+}

@@ -1,0 +1,18 @@
+//! ferry: a runtime-independent toolkit for I/O-bound async data pipelines.
+//!
+//! This facade re-exports [`ferry_core`] (the traits and the toolkit) and, behind cargo
+//! features, the backends:
+//!
+//! | feature | module | backend |
+//! |---|---|---|
+//! | `tokio` (default) | [`tokio`](crate::tokio) | `ferry-tokio` |
+//!
+//! The features add backends; they never exclude each other, so a workspace can use several.
+
+pub use ferry_core::*;
+
+/// The tokio backend (feature `tokio`).
+#[cfg(feature = "tokio")]
+pub mod tokio {
+    pub use ferry_tokio::*;
+}
