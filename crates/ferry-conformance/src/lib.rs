@@ -1,1 +1,38 @@
-//! placeholder
+//! The behaviour every ferry backend must show, written once.
+//!
+//! Each module holds generic async test bodies over ferry-core's traits, and a macro that turns
+//! them into one `#[test]` per case for a given backend. A backend (ours, or a third party's
+//! for another runtime) proves itself by calling the macros from its tests with a function
+//! that runs an async body on it:
+//!
+//! ```ignore
+//! fn with_runtime<F, Fut>(body: F)
+//! where
+//!     F: FnOnce(MyRuntime) -> Fut,
+//!     Fut: std::future::Future<Output = ()>,
+//! {
+//!     my_runtime::block_on(body(MyRuntime::new()))
+//! }
+//!
+//! ferry_conformance::runtime_suite!(with_runtime);
+//! ferry_conformance::toolkit_suite!(with_runtime);
+//! ```
+//!
+//! Cases fail by panicking with a message that says what was expected, like any test.
+
+pub mod runtime;
+pub mod toolkit;
+
+/// Expands to one `#[test]` per listed case, each calling `$with(|env| $crate::$module::$case(env))`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __suite {
+    ($with:path, $module:ident, [$($case:ident),* $(,)?]) => {
+        $(
+            #[test]
+            fn $case() {
+                $with(|env| $crate::$module::$case(env));
+            }
+        )*
+    };
+}

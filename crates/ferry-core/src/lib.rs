@@ -23,7 +23,9 @@ pub mod rt;
 mod limit;
 mod panic;
 
+pub mod fs;
 pub mod gather;
+pub mod http;
 pub mod map;
 pub mod pool;
 pub mod queue;
