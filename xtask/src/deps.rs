@@ -43,11 +43,18 @@ pub(crate) fn check_all() -> Result<(), String> {
     let mut broken = Vec::new();
     for rule in RULES {
         match tree(rule.package, rule.edges)? {
-            None => println!("deps: {} is not in the workspace yet; rule skipped", rule.package),
+            None => println!(
+                "deps: {} is not in the workspace yet; rule skipped",
+                rule.package
+            ),
             Some(crates) => {
                 let found = forbidden_in(&crates, rule.forbidden);
                 if found.is_empty() {
-                    println!("deps: {} is free of {}", rule.package, rule.forbidden.join(", "));
+                    println!(
+                        "deps: {} is free of {}",
+                        rule.package,
+                        rule.forbidden.join(", ")
+                    );
                 } else {
                     broken.push(format!("{} depends on {}", rule.package, found.join(", ")));
                 }
