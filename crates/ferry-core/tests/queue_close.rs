@@ -64,7 +64,10 @@ fn close_lets_consumers_drain_buffered_items_then_reports_the_end() {
         tx.try_send(n).unwrap();
     }
     assert!(rx.close());
-    assert!(!tx.close(), "a second close reports that the queue was closed already");
+    assert!(
+        !tx.close(),
+        "a second close reports that the queue was closed already"
+    );
     assert!(tx.is_closed());
     block_on(async {
         for n in 0..4 {

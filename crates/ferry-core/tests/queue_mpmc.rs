@@ -4,9 +4,9 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
+use ferry_core::queue::{self, RecvError};
 use futures::StreamExt;
 use futures::executor::block_on;
-use ferry_core::queue::{self, RecvError};
 
 const PRODUCERS: usize = 4;
 const CONSUMERS: usize = 4;
@@ -78,7 +78,10 @@ fn four_producers_four_consumers_through_capacity_three_deliver_each_item_exactl
     let wrong: Vec<usize> = (0..seen.len())
         .filter(|&id| seen[id].load(Ordering::Relaxed) != 1)
         .collect();
-    assert!(wrong.is_empty(), "items not received exactly once: {wrong:?}");
+    assert!(
+        wrong.is_empty(),
+        "items not received exactly once: {wrong:?}"
+    );
 }
 
 #[test]
