@@ -89,3 +89,34 @@ pub fn bounded<T>(capacity: usize) -> Result<(Sender<T>, Receiver<T>), InvalidCa
     let receiver = Receiver::new(Arc::clone(&shared));
     Ok((Sender { shared }, receiver))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::bounded;
+
+    fn assert_send<F: Send>(future: F) -> F {
+        future
+    }
+
+    /// Fails to compile if the queue's futures stop being `Send` for `Send` items, which would
+    /// keep them off multi-threaded executors.
+    #[test]
+    fn queue_futures_are_send_when_items_are() {
+        use futures::executor::block_on;
+        let (tx, rx) = bounded::<String>(2).unwrap();
+        block_on(assert_send(tx.send("a".to_owned()))).unwrap();
+        block_on(assert_send(tx.reserve()))
+            .unwrap()
+            .send("b".to_owned());
+        assert_eq!(block_on(assert_send(rx.recv())).unwrap(), "a");
+        assert_eq!(block_on(assert_send(rx.recv())).unwrap(), "b");
+        rx.task_done().unwrap();
+        rx.task_done().unwrap();
+        block_on(assert_send(rx.join())).unwrap();
+        let permit = block_on(assert_send(tx.clone().reserve_owned())).unwrap();
+        std::thread::spawn(move || permit.send("c".to_owned()))
+            .join()
+            .unwrap();
+        assert_eq!(rx.try_recv().unwrap(), "c");
+    }
+}
