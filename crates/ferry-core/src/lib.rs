@@ -38,7 +38,7 @@ pub use limit::{ConcurrencyLimit, InvalidLimit};
 pub use panic::Panicked;
 pub use pool::{HandlerError, PoolReport, WorkerPool};
 pub use rt::{
-    Clock, JoinError, JoinHandle, Runtime, Sleep, Spawn, SpawnBlocking, SpawnBlockingExt, SpawnExt,
-    Timer, TimerExt,
+    Clock, JoinError, JoinHandle, Runtime, Sleep, Spawn, SpawnBlocking, SpawnBlockingExt,
+    SpawnExt, Timer, TimerExt,
 };
 pub use timeout::{Deadline, Elapsed, timeout};

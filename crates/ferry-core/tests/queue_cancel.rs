@@ -1,14 +1,14 @@
 //! Dropping a queue future or an unused permit leaks no slot, loses no item and leaves no
 //! waiter behind.
 
-mod common;
+mod queue_support;
 
 use std::pin::pin;
 use std::task::Poll;
 
-use common::{CountingWaker, poll_once, poll_with};
 use ferry_core::queue;
 use futures::executor::block_on;
+use queue_support::{CountingWaker, poll_once, poll_with};
 
 /// Fills the whole capacity with `try_send` and empties it again: proves every slot is free.
 fn assert_every_slot_usable(tx: &queue::Sender<u32>, rx: &queue::Receiver<u32>) {

@@ -1,14 +1,14 @@
 //! What close and drop do to each side of the queue.
 
-mod common;
+mod queue_support;
 
 use std::pin::pin;
 use std::task::Poll;
 use std::thread;
 
-use common::{CountingWaker, poll_once, poll_with};
 use ferry_core::queue::{self, Closed, RecvError, SendError, TryRecvError};
 use futures::executor::block_on;
+use queue_support::{CountingWaker, poll_once, poll_with};
 
 #[test]
 fn close_while_producers_wait_hands_their_items_back() {

@@ -1,14 +1,14 @@
 //! asyncio's `join`/`task_done`.
 
-mod common;
+mod queue_support;
 
 use std::pin::pin;
 use std::task::Poll;
 use std::thread;
 
-use common::{CountingWaker, poll_once, poll_with};
 use ferry_core::queue::{self, ExtraTaskDone, UnfinishedItems};
 use futures::executor::block_on;
+use queue_support::{CountingWaker, poll_once, poll_with};
 
 #[test]
 fn join_completes_at_once_when_nothing_was_sent() {
