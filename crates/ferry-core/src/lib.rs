@@ -36,6 +36,7 @@ pub mod timeout;
 
 pub use limit::{ConcurrencyLimit, InvalidLimit};
 pub use panic::Panicked;
+pub use pool::{HandlerError, PoolReport, WorkerPool};
 pub use rt::{
     Clock, JoinError, JoinHandle, Runtime, Sleep, Spawn, SpawnBlocking, SpawnBlockingExt, SpawnExt,
     Timer, TimerExt,
