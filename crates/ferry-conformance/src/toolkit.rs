@@ -30,6 +30,7 @@ macro_rules! toolkit_suite {
             [
                 task_group_join_returns_values_in_spawn_order,
                 task_group_first_failure_aborts_siblings,
+                task_group_failure_stops_siblings_before_join,
                 task_group_child_panic_becomes_group_error,
                 task_group_abort_all_makes_join_report_cancellation,
                 dropping_task_group_aborts_children,
@@ -150,6 +151,24 @@ pub async fn task_group_first_failure_aborts_siblings<R: TestRuntime>(rt: R) {
         sibling.is_set(),
         "the sleeping sibling should be dropped before join returns"
     );
+}
+
+/// A failure stops the siblings at once, even while nobody awaits `join` yet.
+pub async fn task_group_failure_stops_siblings_before_join<R: TestRuntime>(rt: R) {
+    let sibling = DropFlag::default();
+    let mut group = TaskGroup::new(rt.clone());
+    group.spawn(sleeps_forever(&rt, &sibling));
+    group.spawn(async { Err("child 1 failed".to_owned()) });
+    until_set(
+        &rt,
+        "the failure should stop the sibling before join",
+        &sibling,
+    )
+    .await;
+    let error = within(&rt, "the failed group", group.join())
+        .await
+        .expect_err("a child failed");
+    assert_eq!(error.index(), 1);
 }
 
 /// A child's panic is a group error carrying the message, and aborts the siblings.

@@ -8,24 +8,30 @@ use std::task::{Context, Poll, ready};
 use futures_core::future::FusedFuture;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
+use std::sync::Arc;
+
+use super::child::{Outcome, StopSignal};
 use super::{ChildError, GroupError};
 use crate::rt::{JoinError, JoinHandle};
 
 /// A child's join handle tagged with its spawn position.
-pub(super) struct Child<T, E> {
-    pub(super) index: usize,
-    pub(super) handle: JoinHandle<Result<T, E>>,
+struct Child<T, E> {
+    index: usize,
+    handle: JoinHandle<Outcome<T, E>>,
 }
 
 impl<T, E> Future for Child<T, E> {
-    type Output = (usize, Result<T, ChildError<E>>);
+    /// `Ok(None)`: the child was stopped because a sibling failed.
+    type Output = (usize, Result<Option<T>, ChildError<E>>);
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let outcome = ready!(Pin::new(&mut self.handle).poll(cx));
-        let outcome = match outcome {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(ChildError::Failed(error)),
-            Err(JoinError::Panicked(panicked)) => Err(ChildError::Panicked(panicked)),
+        let outcome = match ready!(Pin::new(&mut self.handle).poll(cx)) {
+            Ok(Outcome::Value(value)) => Ok(Some(value)),
+            Ok(Outcome::Stopped) => Ok(None),
+            Ok(Outcome::Failed(error)) => Err(ChildError::Failed(error)),
+            Ok(Outcome::Panicked(panicked)) | Err(JoinError::Panicked(panicked)) => {
+                Err(ChildError::Panicked(panicked))
+            }
             Err(JoinError::Cancelled) => Err(ChildError::Cancelled),
         };
         Poll::Ready((self.index, outcome))
@@ -49,11 +55,12 @@ pub struct Join<T, E> {
     slots: Vec<Option<T>>,
     /// The first failure; once set, the remaining children are being aborted.
     failure: Option<GroupError<E>>,
+    signal: Arc<StopSignal>,
     done: bool,
 }
 
 impl<T, E> Join<T, E> {
-    pub(super) fn new(children: Vec<JoinHandle<Result<T, E>>>) -> Self {
+    pub(super) fn new(children: Vec<JoinHandle<Outcome<T, E>>>, signal: Arc<StopSignal>) -> Self {
         let mut slots = Vec::with_capacity(children.len());
         slots.resize_with(children.len(), || None);
         let running = children
@@ -65,6 +72,7 @@ impl<T, E> Join<T, E> {
             running,
             slots,
             failure: None,
+            signal,
             done: false,
         }
     }
@@ -79,7 +87,11 @@ impl<T, E> Join<T, E> {
         match &mut self.failure {
             None => {
                 self.failure = Some(GroupError::new(index, error));
-                self.abort_running();
+                // The failed child raised the stop signal itself; this covers a failure the
+                // child could not raise (it was aborted from outside). Stopping through the
+                // signal rather than aborting lets a sibling that failed at the same moment
+                // still report its own error.
+                self.signal.stop();
                 // The group has failed; values collected so far will never be returned.
                 self.slots = Vec::new();
             }
@@ -87,6 +99,26 @@ impl<T, E> Join<T, E> {
             Some(_) if error.is_cancelled() => {}
             Some(failure) => failure.add_other(index, error),
         }
+    }
+}
+
+impl<T, E> Join<T, E> {
+    /// The result once every child has ended.
+    fn finish(&mut self) -> Result<Vec<T>, GroupError<E>> {
+        if let Some(failure) = self.failure.take() {
+            return Err(failure);
+        }
+        let slots = std::mem::take(&mut self.slots);
+        let mut values = Vec::with_capacity(slots.len());
+        for (index, slot) in slots.into_iter().enumerate() {
+            match slot {
+                Some(value) => values.push(value),
+                // A child stopped by a failure always comes with that failure; should one
+                // ever arrive alone, it is still reported, never silently dropped.
+                None => return Err(GroupError::new(index, ChildError::Cancelled)),
+            }
+        }
+        Ok(values)
     }
 }
 
@@ -98,21 +130,17 @@ impl<T, E> Future for Join<T, E> {
         assert!(!this.done, "task group Join polled after it completed");
         loop {
             match ready!(this.running.poll_next_unpin(cx)) {
-                Some((index, Ok(value))) => {
+                Some((index, Ok(Some(value)))) => {
                     if this.failure.is_none() {
                         this.slots[index] = Some(value);
                     }
                 }
+                // Stopped by a sibling's failure, which that sibling reports itself.
+                Some((_, Ok(None))) => {}
                 Some((index, Err(error))) => this.record(index, error),
                 None => {
                     this.done = true;
-                    return Poll::Ready(match this.failure.take() {
-                        Some(failure) => Err(failure),
-                        None => Ok(std::mem::take(&mut this.slots)
-                            .into_iter()
-                            .map(|slot| slot.expect("every child has finished"))
-                            .collect()),
-                    });
+                    return Poll::Ready(this.finish());
                 }
             }
         }
@@ -131,6 +159,7 @@ impl<T, E> FusedFuture for Join<T, E> {
 
 impl<T, E> Drop for Join<T, E> {
     fn drop(&mut self) {
+        self.signal.stop();
         self.abort_running();
     }
 }

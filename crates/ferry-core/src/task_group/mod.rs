@@ -6,16 +6,21 @@
 //! or a panic) aborts the others, and dropping the group aborts whatever is still running. A
 //! task spawned through a group never outlives it.
 
+mod child;
 mod error;
 mod join;
+#[cfg(test)]
+mod tests;
 
 pub use error::{ChildError, GroupError};
 pub use join::Join;
 
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 
 use crate::rt::{JoinHandle, Spawn, SpawnExt};
+use child::{Outcome, StopSignal, run_child};
 
 /// A set of spawned tasks that succeed or fail as one.
 ///
@@ -25,8 +30,9 @@ use crate::rt::{JoinHandle, Spawn, SpawnExt};
 ///
 /// - [`join`](Self::join) waits for every child and returns their values in spawn order.
 /// - The first child to fail, by returning `Err` or by panicking (a child's panic is caught;
-///   it never takes down the caller), makes `join` abort every sibling, wait until they have
-///   all ended, and return that failure as a [`GroupError`] with the child's spawn index.
+///   it never takes down the caller), stops every sibling at its next suspension point, at
+///   once, whether or not `join` is being awaited yet. `join` then waits until they have all
+///   ended and returns that failure as a [`GroupError`] with the child's spawn index.
 /// - Dropping the group, or the [`Join`] future, aborts every child still running.
 ///
 /// # Examples
@@ -44,7 +50,8 @@ use crate::rt::{JoinHandle, Spawn, SpawnExt};
 /// ```
 pub struct TaskGroup<S, T, E> {
     spawner: S,
-    children: Vec<JoinHandle<Result<T, E>>>,
+    children: Vec<JoinHandle<Outcome<T, E>>>,
+    signal: Arc<StopSignal>,
 }
 
 impl<S, T, E> TaskGroup<S, T, E>
@@ -58,19 +65,23 @@ where
         Self {
             spawner,
             children: Vec::new(),
+            signal: Arc::default(),
         }
     }
 
     /// Spawns `future` as a child of the group and returns its index: its position in the
     /// vector [`join`](Self::join) returns, and the index a [`GroupError`] names.
     ///
-    /// The child starts running at once.
+    /// The child starts running at once. If a sibling has already failed, the group is
+    /// stopping and the child is dropped without being polled.
     pub fn spawn<F>(&mut self, future: F) -> usize
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
         let index = self.children.len();
-        self.children.push(self.spawner.spawn(future));
+        let signal = Arc::clone(&self.signal);
+        let child = async move { run_child(future, &signal).await };
+        self.children.push(self.spawner.spawn(child));
         index
     }
 
@@ -105,12 +116,18 @@ where
     /// Not resumable: dropping the [`Join`] before it completes aborts every child still
     /// running and drops the values collected so far. No child outlives it.
     pub fn join(mut self) -> Join<T, E> {
-        Join::new(std::mem::take(&mut self.children))
+        Join::new(std::mem::take(&mut self.children), Arc::clone(&self.signal))
     }
 }
 
 impl<S, T, E> Drop for TaskGroup<S, T, E> {
     fn drop(&mut self) {
+        // After `join` the children belong to the `Join` (and this list is empty): stopping
+        // them is its business then, not this one's.
+        if self.children.is_empty() {
+            return;
+        }
+        self.signal.stop();
         for child in &self.children {
             child.abort();
         }

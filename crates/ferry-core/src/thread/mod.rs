@@ -8,6 +8,8 @@
 
 mod cancel;
 mod future;
+#[cfg(test)]
+mod tests;
 
 pub use cancel::CancelFlag;
 pub use future::ToThread;
