@@ -39,8 +39,8 @@ pub use limit::{ConcurrencyLimit, InvalidLimit};
 pub use map::{StreamConcurrencyExt, map_concurrent, map_concurrent_unordered};
 pub use panic::Panicked;
 pub use rt::{
-    Clock, JoinError, JoinHandle, Runtime, Sleep, Spawn, SpawnBlocking, SpawnBlockingExt, SpawnExt,
-    Timer, TimerExt,
+    Clock, JoinError, JoinHandle, Runtime, Sleep, Spawn, SpawnBlocking, SpawnBlockingExt,
+    SpawnExt, Timer, TimerExt,
 };
 pub use task_group::TaskGroup;
 pub use thread::{CancelFlag, to_thread, to_thread_cancellable};
