@@ -53,7 +53,7 @@ pub struct Join<T, E> {
     running: FuturesUnordered<Child<T, E>>,
     /// Outputs by spawn position, filled as children finish.
     slots: Vec<Option<T>>,
-    /// The first failure; once set, the remaining children are being aborted.
+    /// The first failure; once set, the remaining children are being stopped.
     failure: Option<GroupError<E>>,
     signal: Arc<StopSignal>,
     done: bool,
@@ -95,7 +95,8 @@ impl<T, E> Join<T, E> {
                 // The group has failed; values collected so far will never be returned.
                 self.slots = Vec::new();
             }
-            // Aborted siblings end as cancelled: that is the group's doing, not a failure.
+            // Siblings cancelled along with the first failure (by `abort_all`, or a runtime
+            // shutting down) did not fail on their own: nothing more to report.
             Some(_) if error.is_cancelled() => {}
             Some(failure) => failure.add_other(index, error),
         }

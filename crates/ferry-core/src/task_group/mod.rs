@@ -3,7 +3,7 @@
 //!
 //! A [`TaskGroup`] spawns children on any [`Spawn`] and owns them: [`join`](TaskGroup::join)
 //! waits for all of them and returns their values in spawn order, the first failure (an error
-//! or a panic) aborts the others, and dropping the group aborts whatever is still running. A
+//! or a panic) stops the others, and dropping the group aborts whatever is still running. A
 //! task spawned through a group never outlives it.
 
 mod child;
@@ -38,9 +38,10 @@ use child::{Outcome, StopSignal, run_child};
 /// # Examples
 ///
 /// ```
+/// use ferry_core::task_group::GroupError;
 /// use ferry_core::{Spawn, TaskGroup};
 ///
-/// async fn fetch_all(spawner: impl Spawn) -> Result<Vec<String>, ferry_core::task_group::GroupError<std::io::Error>> {
+/// async fn fetch_all(spawner: impl Spawn) -> Result<Vec<String>, GroupError<std::io::Error>> {
 ///     let mut group = TaskGroup::new(spawner);
 ///     for id in 1..=3 {
 ///         group.spawn(async move { Ok(format!("item {id}")) });
