@@ -34,11 +34,15 @@ pub mod task_group;
 pub mod thread;
 pub mod timeout;
 
+pub use gather::{gather, gather_settled, try_gather};
 pub use limit::{ConcurrencyLimit, InvalidLimit};
+pub use map::{StreamConcurrencyExt, map_concurrent, map_concurrent_unordered};
 pub use panic::Panicked;
 pub use pool::{HandlerError, PoolReport, WorkerPool};
 pub use rt::{
     Clock, JoinError, JoinHandle, Runtime, Sleep, Spawn, SpawnBlocking, SpawnBlockingExt, SpawnExt,
     Timer, TimerExt,
 };
+pub use task_group::TaskGroup;
+pub use thread::{CancelFlag, to_thread, to_thread_cancellable};
 pub use timeout::{Deadline, Elapsed, timeout};
