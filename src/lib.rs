@@ -6,7 +6,7 @@
 //! | feature | module | backend |
 //! |---|---|---|
 //! | `tokio` (default) | [`tokio`](crate::tokio) | `ferry-tokio` |
-//! | `mock` | [`mock`](crate::mock) | `ferry-mock` |
+//! | `mock` | `mock` | `ferry-mock` |
 //!
 //! The features add backends; they never exclude each other, so a workspace can use several.
 

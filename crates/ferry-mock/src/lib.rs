@@ -49,6 +49,15 @@
 //! [`Builder`] sets the seed, tracing and the safety limits; [`Builder::build`] gives a
 //! [`MockRunner`] for tests that step through time themselves.
 //!
+//! # What keeps a run deterministic
+//!
+//! The executor, the clock and every generator forked from the seed are deterministic. A run
+//! stops being so when the code under test reads anything else: `std::time::Instant::now`
+//! or `SystemTime` instead of [`Clock::now`](ferry_core::Clock::now), real threads or real
+//! sockets whose wakes arrive from outside, or the iteration order of a `HashMap` with the
+//! default random hasher. The trace makes such leaks easy to find: run twice with one seed
+//! and compare.
+//!
 //! # For other mock components
 //!
 //! Scripted HTTP and the in-memory file system build on a [`MockRuntime`]: they read and wait

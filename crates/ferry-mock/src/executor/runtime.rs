@@ -254,6 +254,10 @@ impl SpawnBlocking for Named<'_> {
 }
 
 /// The future returned by [`MockRuntime::yield_now`].
+///
+/// # Cancel safety
+///
+/// Dropping it has no effect beyond the task having been queued once more.
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct YieldNow {
