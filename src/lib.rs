@@ -6,6 +6,7 @@
 //! | feature | module | backend |
 //! |---|---|---|
 //! | `tokio` (default) | [`tokio`](crate::tokio) | `ferry-tokio` |
+//! | `mock` | `mock` | `ferry-mock` |
 //!
 //! The features add backends; they never exclude each other, so a workspace can use several.
 
@@ -15,4 +16,10 @@ pub use ferry_core::*;
 #[cfg(feature = "tokio")]
 pub mod tokio {
     pub use ferry_tokio::*;
+}
+
+/// The mock backend: deterministic scheduling and virtual time for tests (feature `mock`).
+#[cfg(feature = "mock")]
+pub mod mock {
+    pub use ferry_mock::*;
 }
