@@ -50,7 +50,9 @@ async fn run_with_consumers(rt: &TokioRuntime, consumers: usize) -> Duration {
         }));
     }
 
-    rx.join().await.expect("receivers are alive until every job is done");
+    rx.join()
+        .await
+        .expect("receivers are alive until every job is done");
     let mut total = 0;
     for worker in workers {
         total += worker.await.expect("worker does not panic");
@@ -58,7 +60,11 @@ async fn run_with_consumers(rt: &TokioRuntime, consumers: usize) -> Duration {
     for producer in producers {
         producer.await.expect("producer does not panic");
     }
-    assert_eq!(total, 2 * JOBS_PER_PRODUCER, "every job handled exactly once");
+    assert_eq!(
+        total,
+        2 * JOBS_PER_PRODUCER,
+        "every job handled exactly once"
+    );
     started.elapsed()
 }
 
@@ -66,9 +72,15 @@ async fn run_with_consumers(rt: &TokioRuntime, consumers: usize) -> Duration {
 async fn main() {
     let rt = TokioRuntime::current();
     let one = run_with_consumers(&rt, 1).await;
-    println!("1 consumer:   40 jobs in {:>6.0} ms", one.as_secs_f64() * 1e3);
+    println!(
+        "1 consumer:   40 jobs in {:>6.0} ms",
+        one.as_secs_f64() * 1e3
+    );
     let ten = run_with_consumers(&rt, 10).await;
-    println!("10 consumers: 40 jobs in {:>6.0} ms", ten.as_secs_f64() * 1e3);
+    println!(
+        "10 consumers: 40 jobs in {:>6.0} ms",
+        ten.as_secs_f64() * 1e3
+    );
     println!(
         "speed-up: {:.1}x",
         one.as_secs_f64() / ten.as_secs_f64().max(1e-9)
