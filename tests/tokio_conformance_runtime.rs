@@ -33,10 +33,12 @@ mod multi_thread {
     use super::on_multi_thread;
     ferry_conformance::runtime_suite!(on_multi_thread);
     ferry_conformance::toolkit_suite!(on_multi_thread);
+    ferry_conformance::threaded_blocking_suite!(on_multi_thread);
 }
 
 mod current_thread {
     use super::on_current_thread;
     ferry_conformance::runtime_suite!(on_current_thread);
     ferry_conformance::toolkit_suite!(on_current_thread);
+    ferry_conformance::threaded_blocking_suite!(on_current_thread);
 }

@@ -38,13 +38,26 @@ macro_rules! toolkit_suite {
                 empty_task_group_joins_to_empty_vec,
                 to_thread_returns_output,
                 to_thread_turns_panic_into_error,
-                to_thread_cancellable_sets_flag_when_dropped,
                 gather_with_timers_keeps_input_order_under_a_limit,
                 try_gather_with_timers_cancels_the_slow_rest,
                 deadline_around_gather_cancels_the_whole_gather,
                 timeout_marks_the_slow_future_in_gather_settled,
                 map_concurrent_with_timers_respects_its_limit,
             ]
+        );
+    };
+}
+
+/// Runs the cases that need blocking work on real OS threads, running while the async side
+/// goes on, as a thread pool backend (tokio, smol) provides. A deterministic backend that runs
+/// blocking closures inline at a scheduling point (the mock) does not run these.
+#[macro_export]
+macro_rules! threaded_blocking_suite {
+    ($with_runtime:path) => {
+        $crate::__suite!(
+            $with_runtime,
+            toolkit,
+            [to_thread_cancellable_sets_flag_when_dropped]
         );
     };
 }
@@ -273,6 +286,9 @@ pub async fn to_thread_turns_panic_into_error<R: TestRuntime>(rt: R) {
 }
 
 /// Dropping a cancellable to_thread sets the flag the running closure checks, so it stops.
+///
+/// Part of [`threaded_blocking_suite!`](crate::threaded_blocking_suite): the closure must run
+/// on another thread while the case drops its future.
 pub async fn to_thread_cancellable_sets_flag_when_dropped<R: TestRuntime>(rt: R) {
     let (started_tx, started_rx) = oneshot::channel();
     let (stopped_tx, stopped_rx) = oneshot::channel();
