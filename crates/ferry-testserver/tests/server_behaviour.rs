@@ -226,3 +226,23 @@ async fn dropping_the_server_closes_stalled_connections_and_the_port() {
     );
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 }
+
+#[tokio::test]
+async fn stalled_request_is_dropped_when_its_client_leaves() {
+    let server = TestServer::start();
+    let mut stream = tokio::net::TcpStream::connect(server.http_addr())
+        .await
+        .unwrap();
+    stream
+        .write_all(b"GET /stall HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    assert!(
+        eventually(Duration::from_secs(5), || server.requests_for("/stall")
+            == 1)
+        .await
+    );
+    drop(stream);
+    let freed = eventually(Duration::from_secs(5), || server.connections_open() == 0).await;
+    assert!(freed, "a stalled request must not outlive its connection");
+}
