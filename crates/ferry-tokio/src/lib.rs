@@ -19,6 +19,8 @@
 //! });
 //! ```
 
+mod fs;
 mod runtime;
 
+pub use fs::TokioFs;
 pub use runtime::{NoTokioRuntime, TokioRuntime};
