@@ -5,9 +5,11 @@ use std::ffi::OsStr;
 use std::hash::{BuildHasher, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use futures_util::io::AsyncWriteExt;
+use futures_io::AsyncWrite;
+use futures_util::future::poll_fn;
 
 use super::{FileSystem, FileWriter, FsError, FsOp, WriteMode};
 
@@ -99,13 +101,19 @@ async fn create_temp<F: FileSystem + ?Sized>(
 /// Writes `contents` into a new file, syncs it and closes it.
 async fn fill(mut writer: FileWriter, contents: &[u8]) -> Result<(), FsError> {
     let path = writer.path().to_path_buf();
-    writer
-        .write_all(contents)
-        .await
-        .map_err(|error| FsError::new(FsOp::Write, &path, error))?;
+    let mut rest = contents;
+    while !rest.is_empty() {
+        let written = poll_fn(|cx| Pin::new(&mut writer).poll_write(cx, rest))
+            .await
+            .map_err(|error| FsError::new(FsOp::Write, &path, error))?;
+        if written == 0 {
+            let error = io::Error::new(io::ErrorKind::WriteZero, "the file accepted no more bytes");
+            return Err(FsError::new(FsOp::Write, &path, error));
+        }
+        rest = &rest[written..];
+    }
     writer.sync_all().await?;
-    writer
-        .close()
+    poll_fn(|cx| Pin::new(&mut writer).poll_close(cx))
         .await
         .map_err(|error| FsError::new(FsOp::Write, &path, error))
 }

@@ -127,7 +127,7 @@ pub trait FileSystemExt: FileSystem {
     /// `.{name}.{random}.ferry-tmp`, see [`is_atomic_temp_name`](super::is_atomic_temp_name)),
     /// syncs it to storage, renames it over `path`, then syncs the directory so the rename
     /// itself survives a crash. The file gets default permissions, not those of the file it
-    /// replaces.
+    /// replaces, and a symbolic link at `path` is replaced by the file, not followed.
     ///
     /// On failure before the rename, the temporary file is removed and `path` is untouched. If
     /// only the final directory sync fails, the new content is in place (and the error says
