@@ -92,14 +92,14 @@ const _: Option<&dyn RawFileWriter> = None;
 /// A file open for streaming writes: a futures-io [`AsyncWrite`], plus
 /// [`sync_all`](Self::sync_all).
 ///
-/// Write it with `futures::io::AsyncWriteExt` (`write_all`, then `close`). Data may be
-/// buffered by the backend until [`poll_flush`](AsyncWrite::poll_flush),
-/// [`poll_close`](AsyncWrite::poll_close) or `sync_all`: call `close()` (or `sync_all()`)
-/// before dropping, or a late write error is lost. Errors come back as [`io::Error`]s of the
-/// operating system's kind that carry an [`FsError`] naming the path.
+/// Write it with `futures::io::AsyncWriteExt` (`write_all`, then `close`). Backends buffer
+/// writes (tokio's holds up to 128 KiB) until [`poll_flush`](AsyncWrite::poll_flush),
+/// [`poll_close`](AsyncWrite::poll_close) or `sync_all`. Errors come back as [`io::Error`]s
+/// of the operating system's kind that carry an [`FsError`] naming the path.
 ///
-/// Dropping it closes the file; with the data not yet flushed, what reaches the file is
-/// up to the backend (tokio finishes a write already started, in the background).
+/// Always `close()` (or `flush()`) before dropping: dropping closes the file without
+/// flushing, so data still in the buffer is lost, and so is the error of a write that failed
+/// late. A write already handed to the operating system finishes in the background.
 pub struct FileWriter {
     inner: Box<dyn RawFileWriter>,
     path: PathBuf,
