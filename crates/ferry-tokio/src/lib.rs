@@ -2,7 +2,8 @@
 //!
 //! [`TokioRuntime`] implements every [`ferry_core::rt`] trait on a tokio runtime handle, on
 //! the multi-thread and the current-thread scheduler alike. It is the only crate of ferry that
-//! names tokio.
+//! names tokio. [`TokioFs`] (from [`TokioRuntime::fs`]) is ferry's file system on tokio's
+//! blocking thread pool.
 //!
 //! ```
 //! use std::time::Duration;
@@ -19,6 +20,8 @@
 //! });
 //! ```
 
+mod fs;
 mod runtime;
 
+pub use fs::TokioFs;
 pub use runtime::{NoTokioRuntime, TokioRuntime};
