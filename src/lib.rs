@@ -5,7 +5,7 @@
 //!
 //! | feature | module | backend |
 //! |---|---|---|
-//! | `tokio` (default) | [`tokio`](crate::tokio) | `ferry-tokio` |
+//! | `tokio` (default) | [`tokio`] | `ferry-tokio` |
 //! | `mock` | `mock` | `ferry-mock` |
 //!
 //! The features add backends; they never exclude each other, so a workspace can use several.
