@@ -29,6 +29,8 @@ pub mod http;
 pub mod map;
 pub mod pool;
 pub mod queue;
+pub mod rate_limit;
+pub mod retry;
 pub mod semaphore;
 pub mod task_group;
 pub mod thread;
@@ -39,6 +41,8 @@ pub use limit::{ConcurrencyLimit, InvalidLimit};
 pub use map::{StreamConcurrencyExt, map_concurrent, map_concurrent_unordered};
 pub use panic::Panicked;
 pub use pool::{HandlerError, PoolReport, WorkerPool};
+pub use rate_limit::{KeyedRateLimiter, Quota, RateLimiter};
+pub use retry::{Backoff, Jitter, RetryError, RetryPolicy, retry};
 pub use rt::{
     Clock, JoinError, JoinHandle, Runtime, Sleep, Spawn, SpawnBlocking, SpawnBlockingExt, SpawnExt,
     Timer, TimerExt,
