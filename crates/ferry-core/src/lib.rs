@@ -14,6 +14,8 @@
 //! | worker tasks over a queue | [`WorkerPool`] |
 //! | `wait_for`, `timeout` | [`timeout()`], [`Deadline`] |
 //! | `to_thread` | [`to_thread()`] |
+//! | retries with backoff (`tenacity`, `backoff`) | [`retry()`], [`RetryPolicy`], [`Backoff`] |
+//! | rate limits (`aiolimiter`) | [`RateLimiter`], [`KeyedRateLimiter`] |
 //!
 //! Backends (`ferry-tokio`, `ferry-smol`, `ferry-mock`) implement the [`rt`] traits; every
 //! item here works unchanged on each of them.

@@ -68,6 +68,14 @@ impl MockRng {
     }
 }
 
+/// Lets a mock run's seeded stream drive ferry's jitter (`Backoff::rng`), so that jittered
+/// retry delays repeat exactly for one seed.
+impl ferry_core::retry::RandomSource for MockRng {
+    fn next_u64(&mut self) -> u64 {
+        MockRng::next_u64(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -234,14 +234,15 @@ impl fmt::Debug for Delays {
     }
 }
 
-/// `duration * factor`, rounded to the nanosecond; saturates instead of overflowing.
+/// `duration * factor`, rounded to the nanosecond; saturates at `Duration::MAX` instead of
+/// overflowing.
 ///
 /// Works in nanoseconds so that integer factors give exact results (100 ms * 2 is exactly
 /// 200 ms, where `Duration::mul_f64` on seconds can land a nanosecond short).
 fn scale(duration: Duration, factor: f64) -> Duration {
     let nanos = (duration.as_nanos() as f64 * factor).round();
     if nanos >= u64::MAX as f64 {
-        Duration::from_nanos(u64::MAX)
+        Duration::MAX
     } else {
         Duration::from_nanos(nanos as u64)
     }
