@@ -78,5 +78,5 @@ async fn main() {
 
     // A limit of 0 is an error, never a hang.
     let zero = gather((0..3).map(|id| fetch(&rt, id))).limit(0);
-    println!("limit 0:           {}", zero.err().expect("0 is refused"));
+    println!("limit 0:           {}", zero.expect_err("0 is refused"));
 }
