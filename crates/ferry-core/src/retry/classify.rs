@@ -70,3 +70,14 @@ pub fn classify_retryable<E: Retryable + ?Sized>(error: &E) -> RetryDecision {
         RetryDecision::DontRetry
     }
 }
+
+/// A timed-out attempt is worth another try: the next one may be faster. (For HTTP, where a
+/// timed-out request may have reached the server, [`HttpRetryRule::for_transport`] also
+/// looks at the method.)
+///
+/// [`HttpRetryRule::for_transport`]: super::HttpRetryRule::for_transport
+impl Retryable for crate::timeout::Elapsed {
+    fn is_retryable(&self) -> bool {
+        true
+    }
+}

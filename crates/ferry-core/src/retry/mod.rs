@@ -48,6 +48,10 @@ use crate::rt::Timer;
 /// is made past the policy's maximum attempts, past its maximum total time (measured on the
 /// timer's clock from the first attempt's start), or without a retry from its budget.
 ///
+/// The backoff advances on every retry, hinted or not, so the n-th retry without a hint
+/// always waits the backoff's n-th delay; a backoff iterator that runs out ends the retries
+/// like the maximum attempts do ([`GiveUpReason::ExhaustedAttempts`]).
+///
 /// # Cancel safety
 ///
 /// See [`Retry`]: dropping it drops the attempt in flight or the delay, and makes no more.
