@@ -108,7 +108,10 @@ impl Default for SmolRuntime {
 
 impl fmt::Debug for SmolRuntime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let global = Weak::ptr_eq(&self.executor, &Arc::downgrade(global_executor()));
+        // Looks at the global executor without starting it.
+        let global = GLOBAL
+            .get()
+            .is_some_and(|global| Weak::ptr_eq(&self.executor, &Arc::downgrade(global)));
         f.debug_struct("SmolRuntime")
             .field("global_executor", &global)
             .field("executor_alive", &(self.executor.strong_count() > 0))
@@ -116,9 +119,11 @@ impl fmt::Debug for SmolRuntime {
     }
 }
 
+/// ferry-smol's process-wide executor; see [`global_executor`].
+static GLOBAL: OnceLock<Arc<Executor<'static>>> = OnceLock::new();
+
 /// ferry-smol's process-wide executor, started with its thread on first call.
-pub(crate) fn global_executor() -> &'static Arc<Executor<'static>> {
-    static GLOBAL: OnceLock<Arc<Executor<'static>>> = OnceLock::new();
+fn global_executor() -> &'static Arc<Executor<'static>> {
     GLOBAL.get_or_init(|| {
         let executor = Arc::new(Executor::new());
         let runner = Arc::clone(&executor);
