@@ -36,13 +36,21 @@ async fn lesson_sequential_vs_concurrent<R: Runtime>(rt: &R) {
     println!("   sequential          {}", millis(start));
     let start = Instant::now();
     let results = gather((0..20).map(|id| fake_request(rt, id))).await;
-    println!("   gather              {}  ({} results)", millis(start), results.len());
+    println!(
+        "   gather              {}  ({} results)",
+        millis(start),
+        results.len()
+    );
     let start = Instant::now();
     let limited = gather((0..20).map(|id| fake_request(rt, id)))
         .limit(5)
         .expect("5 is a valid limit")
         .await;
-    println!("   gather, limit 5     {}  ({} results)", millis(start), limited.len());
+    println!(
+        "   gather, limit 5     {}  ({} results)",
+        millis(start),
+        limited.len()
+    );
 }
 
 async fn lesson_errors_kept<R: Runtime>(rt: &R) {
@@ -51,7 +59,11 @@ async fn lesson_errors_kept<R: Runtime>(rt: &R) {
     for (index, error) in settled.failures() {
         println!("   slot {index:>2}: {error}");
     }
-    println!("   {} of {} succeeded", settled.successes().count(), settled.len());
+    println!(
+        "   {} of {} succeeded",
+        settled.successes().count(),
+        settled.len()
+    );
 }
 
 async fn lesson_queue<R: Runtime + Clone + 'static>(rt: &R) {
