@@ -40,4 +40,7 @@ pub use rt::{
     Clock, JoinError, JoinHandle, Runtime, Sleep, Spawn, SpawnBlocking, SpawnBlockingExt,
     SpawnExt, Timer, TimerExt,
 };
+pub use semaphore::{
+    AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TooManyPermits, TryAcquireError,
+};
 pub use timeout::{Deadline, Elapsed, timeout};
