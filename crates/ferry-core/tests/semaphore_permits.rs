@@ -155,3 +155,13 @@ fn a_request_larger_than_the_maximum_waits_until_close() {
     assert!(block_on(huge).is_err());
     assert_eq!(semaphore.available_permits(), Semaphore::MAX_PERMITS);
 }
+
+#[test]
+fn semaphores_permits_and_acquires_can_be_shared_and_sent_between_threads() {
+    fn shared_and_sent<T: Send + Sync>() {}
+    shared_and_sent::<Semaphore>();
+    shared_and_sent::<ferry_core::semaphore::SemaphorePermit<'static>>();
+    shared_and_sent::<ferry_core::semaphore::OwnedSemaphorePermit>();
+    shared_and_sent::<ferry_core::semaphore::Acquire<'static>>();
+    shared_and_sent::<ferry_core::semaphore::AcquireOwned>();
+}

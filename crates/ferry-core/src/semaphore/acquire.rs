@@ -92,6 +92,8 @@ impl AcquireCore {
 /// [`SemaphorePermit`] once it has all its permits, or to an [`AcquireError`] if the semaphore
 /// is closed first.
 ///
+/// Like any future, it must not be polled again after it completed; doing so panics.
+///
 /// # Cancel safety
 ///
 /// Dropping it before it completes leaves the line without disturbing the order of the others
@@ -134,6 +136,8 @@ impl Drop for Acquire<'_> {
 ///
 /// Like [`Acquire`], but holds an [`Arc`] of the semaphore and resolves to an
 /// [`OwnedSemaphorePermit`], so neither has a lifetime.
+///
+/// Like any future, it must not be polled again after it completed; doing so panics.
 ///
 /// # Cancel safety
 ///

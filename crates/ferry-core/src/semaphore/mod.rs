@@ -252,6 +252,30 @@ impl Semaphore {
     /// # Errors
     ///
     /// [`AcquireError`] if the semaphore is or becomes closed before the permit is assigned.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use futures::executor::{block_on, ThreadPool};
+    /// use futures::task::SpawnExt;
+    /// use ferry_core::semaphore::Semaphore;
+    ///
+    /// let pool = ThreadPool::new().unwrap();
+    /// let semaphore = Arc::new(Semaphore::new(2));
+    /// let jobs: Vec<_> = (0..8)
+    ///     .map(|job| {
+    ///         let semaphore = semaphore.clone();
+    ///         pool.spawn_with_handle(async move {
+    ///             // At most two jobs hold a permit at any time.
+    ///             let _permit = semaphore.acquire_owned().await.unwrap();
+    ///             job * 10
+    ///         })
+    ///         .unwrap()
+    ///     })
+    ///     .collect();
+    /// let results = block_on(futures::future::join_all(jobs));
+    /// assert_eq!(results.iter().sum::<i32>(), 280);
+    /// assert_eq!(semaphore.available_permits(), 2);
+    /// ```
     pub fn acquire_owned(self: Arc<Self>) -> AcquireOwned {
         AcquireOwned::new(self, 1)
     }

@@ -103,6 +103,7 @@ impl Semaphore {
             }
             if current & QUEUED != 0 {
                 // Others are already waiting, so (the semaphore being open) no permit is free.
+                debug_assert_eq!(current >> SHIFT, 0, "free permits while waiters queue");
                 break requested;
             }
             let available = current >> SHIFT;
