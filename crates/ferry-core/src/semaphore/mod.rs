@@ -403,8 +403,8 @@ impl Semaphore {
         self.existing.fetch_sub(permits, Ordering::AcqRel);
     }
 
-    /// Locks the line. A panic while it was held (only a waker's `clone` can panic there)
-    /// leaves the line consistent, so poisoning is ignored.
+    /// Locks the line. Only a waker's `clone` or `drop` can panic while it is held, and both
+    /// run where the line and the state word agree, so poisoning is ignored.
     fn lock_waiters(&self) -> MutexGuard<'_, Waiters> {
         self.waiters.lock().unwrap_or_else(PoisonError::into_inner)
     }

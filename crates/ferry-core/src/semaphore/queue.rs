@@ -169,13 +169,14 @@ impl Semaphore {
     }
 
     fn leave_line_locked(&self, waiters: &mut Waiters, ticket: u64, requested: usize) -> WakeList {
-        let assigned = waiters
-            .line
-            .remove(&ticket)
-            .map_or(0, |waiter| requested - waiter.missing);
+        let left = waiters.line.remove(&ticket);
+        let assigned = left.as_ref().map_or(0, |waiter| requested - waiter.missing);
         // Even with nothing assigned this must run: leaving may empty the line, and then the
         // `QUEUED` flag has to go.
-        self.release_locked(waiters, assigned)
+        let wakes = self.release_locked(waiters, assigned);
+        // Dropped only now: a waker's drop may panic, and the permits must be back first.
+        drop(left);
+        wakes
     }
 
     /// Returns `permits` to the semaphore: to the head of the line first (whole or in part),
