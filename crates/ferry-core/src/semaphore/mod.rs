@@ -210,7 +210,8 @@ impl Semaphore {
     ///
     /// It takes its place in line when first polled and keeps it: permits given back while it
     /// is at the head are reserved for it until it has all of them, and acquires behind it
-    /// wait. Zero permits completes at once. More permits than the semaphore will ever have
+    /// wait. Zero permits completes at once, without waiting behind anyone (on a closed
+    /// semaphore, with the error). More permits than the semaphore will ever have
     /// (for example more than [`MAX_PERMITS`](Self::MAX_PERMITS)) waits until the semaphore is
     /// closed.
     ///
