@@ -68,12 +68,14 @@
 mod builder;
 mod error;
 mod executor;
+mod fs;
 mod rng;
 mod trace;
 
 pub use builder::{Builder, DEFAULT_SEED};
 pub use error::{MockError, MockErrorKind};
 pub use executor::{MockRunner, MockRuntime, Named, YieldNow};
+pub use fs::{InjectedFault, MemFs};
 pub use rng::MockRng;
 pub use trace::{TaskId, TaskInfo, TimerId, TraceEvent, TraceKind};
 
