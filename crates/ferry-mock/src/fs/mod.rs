@@ -367,3 +367,6 @@ impl Shared {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
