@@ -28,8 +28,9 @@ enum Survivor {
 }
 
 /// Replaces `/data/state.json` atomically in a task and crashes the file system `crash_after`
-/// into it (virtual time, with 1 ms per operation), then reports what the target holds.
-fn crash_during_write_atomic(seed: u64, crash_after: Duration) -> Survivor {
+/// into it (virtual time, with 1 ms per operation), strictly or with random writeback, then
+/// reports what the target holds.
+fn crash_during_write_atomic(seed: u64, crash_after: Duration, writeback: bool) -> Survivor {
     ferry_mock::run(seed, |rt| async move {
         let fs = MemFs::new(&rt);
         fs.create_dir(p("/data")).await.expect("create dir");
@@ -42,7 +43,11 @@ fn crash_during_write_atomic(seed: u64, crash_after: Duration) -> Survivor {
             async move { fs.write_atomic("/data/state.json", new_content()).await }
         });
         rt.sleep(crash_after).await;
-        fs.crash();
+        if writeback {
+            fs.crash_with_writeback(&mut rt.fork_rng());
+        } else {
+            fs.crash();
+        }
         writer.abort();
         let _ = writer.await;
 
@@ -57,27 +62,66 @@ fn crash_during_write_atomic(seed: u64, crash_after: Duration) -> Survivor {
             Survivor::New
         } else {
             panic!(
-                "seed {seed}, crash after {crash_after:?}: torn file of {} bytes",
+                "seed {seed}, crash after {crash_after:?} (writeback {writeback}): torn file of \
+                 {} bytes",
                 content.len()
             )
         }
     })
 }
 
-#[test]
-fn crash_during_write_atomic_keeps_old_or_new_content_never_torn() {
+/// Crashes one atomic replacement at every point, under many seeds.
+fn crash_write_atomic_everywhere(writeback: bool) {
     let mut survivors = Vec::new();
     for seed in 0..40 {
         // From before the first operation to after the last, in steps finer than one
         // operation's latency, so that every step of the write is crashed in.
         for step in 0..30 {
             let crash_after = Duration::from_micros(250 * step);
-            survivors.push(crash_during_write_atomic(seed, crash_after));
+            survivors.push(crash_during_write_atomic(seed, crash_after, writeback));
         }
     }
     // Both outcomes occur: the crash points straddle the moment the rename became durable.
     assert!(survivors.contains(&Survivor::Old));
     assert!(survivors.contains(&Survivor::New));
+}
+
+#[test]
+fn crash_during_write_atomic_keeps_old_or_new_content_never_torn() {
+    crash_write_atomic_everywhere(false);
+}
+
+#[test]
+fn crash_with_writeback_during_write_atomic_keeps_old_or_new_content_never_torn() {
+    crash_write_atomic_everywhere(true);
+}
+
+#[test]
+fn crash_with_writeback_can_tear_a_plain_write() {
+    let mut torn = 0;
+    for seed in 0..60 {
+        let content = ferry_mock::run(seed, |rt| async move {
+            let fs = MemFs::new(&rt);
+            fs.write_atomic("/state.json", OLD)
+                .await
+                .expect("durable old");
+            fs.write(p("/state.json"), &new_content())
+                .await
+                .expect("plain write");
+            fs.crash_with_writeback(&mut rt.fork_rng());
+            fs.read(p("/state.json"))
+                .await
+                .expect("the name is durable")
+        });
+        if content != OLD && content != new_content() {
+            assert!(
+                new_content().starts_with(&content),
+                "seed {seed}: not a prefix"
+            );
+            torn += 1;
+        }
+    }
+    assert!(torn > 0, "no seed tore the plain write");
 }
 
 #[test]

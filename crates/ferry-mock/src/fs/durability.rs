@@ -3,7 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use std::sync::Arc;
+
 use super::tree::{Kind, NodeId, ROOT, State};
+use crate::MockRng;
 
 impl State {
     /// Makes node `id`'s current view durable: a file's content, or a directory's entries.
@@ -49,7 +52,12 @@ impl State {
     /// A power loss: every file falls back to its durable content and every directory to
     /// its durable entries, from the root down; whatever that no longer reaches is gone.
     /// Writers opened before are dead (their generation is over).
-    pub(super) fn crash(&mut self) {
+    ///
+    /// With `writeback`, some unsynced state had reached storage before the power failed:
+    /// each file whose content differs from its durable one keeps the durable content, the
+    /// current one, or the current one cut at a random length (a write caught mid-way); each
+    /// directory whose entries differ keeps the durable entries or the current ones.
+    pub(super) fn crash(&mut self, mut writeback: Option<&mut MockRng>) {
         let mut kept = BTreeMap::new();
         let mut seen = BTreeSet::new();
         let mut pending = vec![ROOT];
@@ -60,11 +68,33 @@ impl State {
             let mut node = self
                 .nodes
                 .remove(&id)
-                .expect("durable entries name live nodes");
+                .expect("crash reaches only live nodes");
             match &mut node.kind {
-                Kind::File { data, durable } => *data = durable.clone(),
+                Kind::File { data, durable } => {
+                    let survivor = match writeback.as_deref_mut() {
+                        Some(rng) if data != durable => match rng.below(3) {
+                            0 => durable.clone(),
+                            1 => data.clone(),
+                            _ => {
+                                let cut = rng.below(data.len() as u64 + 1) as usize;
+                                Arc::new(data[..cut].to_vec())
+                            }
+                        },
+                        _ => durable.clone(),
+                    };
+                    *data = survivor.clone();
+                    *durable = survivor;
+                }
                 Kind::Dir { entries, durable } => {
-                    *entries = durable.clone();
+                    let keep_current = match writeback.as_deref_mut() {
+                        Some(rng) if entries != durable => rng.below(2) == 1,
+                        _ => false,
+                    };
+                    if keep_current {
+                        *durable = entries.clone();
+                    } else {
+                        *entries = durable.clone();
+                    }
                     pending.extend(entries.values().copied());
                 }
             }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use ferry_core::Timer;
 use ferry_core::fs::is_atomic_temp_name;
 
-use crate::MockRuntime;
+use crate::{MockRng, MockRuntime};
 
 mod durability;
 mod faults;
@@ -74,11 +74,13 @@ use tree::State;
 ///   The root itself always survives. Read-only flags and modification times are not rolled
 ///   back. Writers opened before the crash fail with [`InjectedFault::Crashed`].
 ///
-/// This is the strict reading of POSIX (nothing is promised without `fsync`), which real
-/// file systems mostly exceed: code that survives it survives them. In particular
+/// This is the strict reading of POSIX (nothing is promised without `fsync`).
+/// [`crash_with_writeback`](Self::crash_with_writeback) is the other extreme: unsynced state
+/// may have partly reached storage, and files can come back torn. Real file systems lie
+/// between the two. In particular
 /// [`write_atomic`](ferry_core::fs::FileSystemExt::write_atomic) (sync the temporary file,
-/// rename, sync the directory) always leaves the old content or the new one, while a plain
-/// `write` can leave the file missing, empty, or holding older content.
+/// rename, sync the directory) leaves the old content or the new one after either crash, while
+/// a plain `write` can leave the file missing, empty, holding older content, or torn.
 ///
 /// # Faults
 ///
@@ -249,8 +251,44 @@ impl MemFs {
     /// [type's docs](Self#durability-and-crash) say. The file system stays usable, as after
     /// a reboot; writers opened before fail with [`InjectedFault::Crashed`].
     pub fn crash(&self) {
-        self.shared.lock().crash();
+        self.shared.lock().crash(None);
         self.shared.record(format_args!("crash"), Ok(()));
+    }
+
+    /// Simulates a power loss after which some unsynced state turns out to have reached
+    /// storage anyway, as on real disks, drawn from `rng`:
+    ///
+    /// - each file whose content is not durable comes back with its durable content, its
+    ///   current content, or its current content cut at a random length (a write caught
+    ///   mid-way: a torn file);
+    /// - each directory whose entries are not durable comes back with its durable entries or
+    ///   its current ones, as a whole (so a rename within one directory stays one step, while
+    ///   one between two directories may show in both or in neither).
+    ///
+    /// Everything else is as for [`crash`](Self::crash): durable state always survives, and
+    /// what the chosen entries do not reach is gone. Code that survives both crashes survives
+    /// the file systems in between. Pass [`MockRuntime::fork_rng`] for a draw that replays
+    /// with the seed.
+    ///
+    /// ```
+    /// use ferry_core::fs::{FileSystem, FileSystemExt};
+    /// use ferry_mock::MemFs;
+    ///
+    /// ferry_mock::run(3, |rt| async move {
+    ///     let fs = MemFs::new(&rt);
+    ///     fs.write_atomic("/state", b"old").await.unwrap();
+    ///     fs.write_atomic("/state", b"new").await.unwrap();
+    ///     fs.write("/state".as_ref(), b"unsynced").await.unwrap();
+    ///     fs.crash_with_writeback(&mut rt.fork_rng());
+    ///     // "new", or any prefix of "unsynced": never "old", which a synced write replaced.
+    ///     let content = fs.read("/state".as_ref()).await.unwrap();
+    ///     assert!(content == b"new" || b"unsynced".starts_with(&content));
+    /// });
+    /// ```
+    pub fn crash_with_writeback(&self, rng: &mut MockRng) {
+        self.shared.lock().crash(Some(rng));
+        self.shared
+            .record(format_args!("crash with writeback"), Ok(()));
     }
 
     /// Makes everything durable as it is now, as if every file and every directory were
