@@ -210,7 +210,7 @@ impl MemFs {
     /// write changes nothing. `fail_write_after(0)` fails the next write. Calling it again
     /// re-arms it, counting from then.
     pub fn fail_write_after(&self, successes: u64) {
-        self.shared.lock().faults.nth_write = Some((successes, successes + 1));
+        self.shared.lock().faults.nth_write = Some((successes, successes.saturating_add(1)));
     }
 
     /// Fails every write to `path` or to anything below it with

@@ -69,9 +69,13 @@ impl Node {
             Kind::File { data, .. } => (FileType::File, data.len() as u64),
             Kind::Dir { entries, .. } => (FileType::Dir, entries.len() as u64),
         };
-        Metadata::new(file_type, len)
-            .with_readonly(self.readonly)
-            .with_modified(std::time::SystemTime::UNIX_EPOCH + self.modified)
+        let metadata = Metadata::new(file_type, len).with_readonly(self.readonly);
+        // A virtual time beyond what `SystemTime` can hold (a clock moved by hand to the far
+        // future) has no modification time rather than a panic.
+        match std::time::SystemTime::UNIX_EPOCH.checked_add(self.modified) {
+            Some(modified) => metadata.with_modified(modified),
+            None => metadata,
+        }
     }
 
     /// The bytes this node takes from the capacity: its current content while something
