@@ -31,7 +31,10 @@ async fn main() {
     }
     for task in tasks {
         let (id, began) = task.await.expect("the task does not panic");
-        println!("download {id:>2} started at {:>4.0} ms", began.as_secs_f64() * 1e3);
+        println!(
+            "download {id:>2} started at {:>4.0} ms",
+            began.as_secs_f64() * 1e3
+        );
     }
     println!(
         "12 downloads, 3 at a time: {:.0} ms",
