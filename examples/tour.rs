@@ -9,8 +9,11 @@
 use std::time::{Duration, Instant};
 
 use ferry::tokio::TokioRuntime;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use ferry::{
-    Deadline, Runtime, SpawnExt, TaskGroup, Timer, WorkerPool, gather, gather_settled, queue,
+    Deadline, Runtime, Semaphore, SpawnExt, TaskGroup, Timer, WorkerPool, gather, gather_settled,
+    queue,
 };
 
 /// One simulated request: 50 ms of waiting, and every seventh one fails.
@@ -66,8 +69,32 @@ async fn lesson_errors_kept<R: Runtime>(rt: &R) {
     );
 }
 
+async fn lesson_semaphore<R: Runtime>(rt: &R) {
+    println!("3. a semaphore of 4 around 20 requests");
+    let semaphore = Semaphore::new(4);
+    let in_flight = AtomicUsize::new(0);
+    let peak = AtomicUsize::new(0);
+    let start = Instant::now();
+    let (semaphore, in_flight, peak) = (&semaphore, &in_flight, &peak);
+    let results = gather((0..20).map(|id| async move {
+        let _permit = semaphore.acquire().await.expect("never closed");
+        let now = in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        peak.fetch_max(now, Ordering::Relaxed);
+        let result = fake_request(rt, id).await;
+        in_flight.fetch_sub(1, Ordering::Relaxed);
+        result
+    }))
+    .await;
+    println!(
+        "   {} requests in {}, at most {} at once",
+        results.len(),
+        millis(start),
+        peak.load(Ordering::Relaxed)
+    );
+}
+
 async fn lesson_queue<R: Runtime + Clone + 'static>(rt: &R) {
-    println!("3. producer/consumer queue with 4 workers");
+    println!("4. producer/consumer queue with 4 workers");
     let start = Instant::now();
     let (tx, rx) = queue::bounded::<u32>(8).expect("8 is a valid capacity");
     let producer = rt.spawn(async move {
@@ -90,7 +117,7 @@ async fn lesson_queue<R: Runtime + Clone + 'static>(rt: &R) {
 }
 
 async fn lesson_task_group_and_deadline<R: Runtime + Clone + 'static>(rt: &R) {
-    println!("4. task group under a deadline");
+    println!("5. task group under a deadline");
     let deadline = Deadline::after(rt.clone(), Duration::from_millis(120));
     let mut group = TaskGroup::new(rt.clone());
     for id in 0..5_u32 {
@@ -109,6 +136,7 @@ async fn lesson_task_group_and_deadline<R: Runtime + Clone + 'static>(rt: &R) {
 async fn tour<R: Runtime + Clone + 'static>(rt: R) {
     lesson_sequential_vs_concurrent(&rt).await;
     lesson_errors_kept(&rt).await;
+    lesson_semaphore(&rt).await;
     lesson_queue(&rt).await;
     lesson_task_group_and_deadline(&rt).await;
 }

@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | `tokio` (default) | [`tokio`] | `ferry-tokio` |
 //! | `mock` | `mock` | `ferry-mock` |
+//! | `smol` | `smol` | `ferry-smol` |
 //!
 //! The features add backends; they never exclude each other, so a workspace can use several.
 
@@ -22,4 +23,10 @@ pub mod tokio {
 #[cfg(feature = "mock")]
 pub mod mock {
     pub use ferry_mock::*;
+}
+
+/// The smol backend: smol's executor, blocking pool and timers, no tokio (feature `smol`).
+#[cfg(feature = "smol")]
+pub mod smol {
+    pub use ferry_smol::*;
 }

@@ -14,8 +14,8 @@ use futures::future::{BoxFuture, FutureExt};
 use ferry_core::gather::{ItemError, gather, gather_settled, try_gather};
 use ferry_core::task_group::ChildError;
 use ferry_core::{
-    CancelFlag, Deadline, Elapsed, TaskGroup, map_concurrent_unordered, timeout, to_thread,
-    to_thread_cancellable,
+    CancelFlag, Deadline, Elapsed, Semaphore, SpawnExt, TaskGroup, WorkerPool,
+    map_concurrent_unordered, queue, timeout, to_thread, to_thread_cancellable,
 };
 
 use crate::runtime::TestRuntime;
@@ -43,6 +43,9 @@ macro_rules! toolkit_suite {
                 deadline_around_gather_cancels_the_whole_gather,
                 timeout_marks_the_slow_future_in_gather_settled,
                 map_concurrent_with_timers_respects_its_limit,
+                semaphore_limits_spawned_tasks_and_returns_every_permit,
+                queue_moves_items_between_tasks_exactly_once,
+                worker_pool_over_a_queue_lets_join_complete,
             ]
         );
     };
@@ -409,4 +412,120 @@ pub async fn map_concurrent_with_timers_respects_its_limit<R: TestRuntime>(rt: R
     outputs.sort_unstable();
     assert_eq!(outputs, (0..12).collect::<Vec<_>>());
     assert_eq!(peak.load(Ordering::SeqCst), 3);
+}
+
+/// Twenty spawned tasks share a semaphore of three: never more than three hold a permit, all
+/// twenty run, and every permit is back at the end.
+pub async fn semaphore_limits_spawned_tasks_and_returns_every_permit<R: TestRuntime>(rt: R) {
+    let semaphore = Arc::new(Semaphore::new(3));
+    let held = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let (semaphore, held, peak, sleeper) = (
+            Arc::clone(&semaphore),
+            Arc::clone(&held),
+            Arc::clone(&peak),
+            rt.clone(),
+        );
+        tasks.push(rt.spawn(async move {
+            let _permit = semaphore.acquire_owned().await.expect("never closed");
+            let now = held.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            sleeper.sleep(Duration::from_millis(5)).await;
+            held.fetch_sub(1, Ordering::SeqCst);
+        }));
+    }
+    for task in tasks {
+        within(&rt, "a semaphore task", task)
+            .await
+            .expect("the task does not panic");
+    }
+    let peak = peak.load(Ordering::SeqCst);
+    assert!(
+        (1..=3).contains(&peak),
+        "{peak} tasks held a permit at once"
+    );
+    assert_eq!(semaphore.available_permits(), 3, "every permit came back");
+}
+
+/// Two spawned producers and two spawned consumers move 1,000 items through a queue of
+/// capacity 4: each item arrives exactly once, and the consumers see the end once the
+/// producers are done.
+pub async fn queue_moves_items_between_tasks_exactly_once<R: TestRuntime>(rt: R) {
+    let (tx, rx) = queue::bounded::<usize>(4).expect("4 is a valid capacity");
+    let mut producers = Vec::new();
+    for producer in 0..2 {
+        let tx = tx.clone();
+        producers.push(rt.spawn(async move {
+            for item in (producer * 500)..(producer * 500 + 500) {
+                tx.send(item).await.expect("receivers are alive");
+            }
+        }));
+    }
+    drop(tx);
+    let mut consumers = Vec::new();
+    for _ in 0..2 {
+        let rx = rx.clone();
+        consumers.push(rt.spawn(async move {
+            let mut got = Vec::new();
+            while let Ok(item) = rx.recv().await {
+                got.push(item);
+            }
+            got
+        }));
+    }
+    let mut seen = vec![0_u8; 1000];
+    for consumer in consumers {
+        let got = within(&rt, "a consumer", consumer)
+            .await
+            .expect("the consumer does not panic");
+        for item in got {
+            seen[item] += 1;
+        }
+    }
+    for producer in producers {
+        within(&rt, "a producer", producer)
+            .await
+            .expect("the producer does not panic");
+    }
+    let wrong: Vec<usize> = (0..1000).filter(|&item| seen[item] != 1).collect();
+    assert!(wrong.is_empty(), "items not seen exactly once: {wrong:?}");
+}
+
+/// A worker pool drains a queue fed by a spawned producer, reports every item, and lets the
+/// queue's `join` complete.
+pub async fn worker_pool_over_a_queue_lets_join_complete<R: TestRuntime>(rt: R) {
+    let (tx, rx) = queue::bounded::<u32>(3).expect("3 is a valid capacity");
+    let producer = rt.spawn(async move {
+        for item in 0..30 {
+            tx.send(item).await.expect("receivers are alive");
+        }
+    });
+    let pool = WorkerPool::new(4).expect("4 is a valid limit");
+    let sleeper = rt.clone();
+    let report = within(
+        &rt,
+        "the pool",
+        pool.run_queue(&rx, |item| {
+            let sleeper = sleeper.clone();
+            async move {
+                sleeper.sleep(Duration::from_millis(1)).await;
+                if item % 10 == 9 {
+                    Err(format!("item {item} failed"))
+                } else {
+                    Ok(item)
+                }
+            }
+        }),
+    )
+    .await;
+    within(&rt, "the queue's join", rx.join())
+        .await
+        .expect("the pool marked every item done");
+    within(&rt, "the producer", producer)
+        .await
+        .expect("the producer does not panic");
+    assert_eq!(report.total(), 30);
+    assert_eq!(report.failed_count(), 3);
 }

@@ -49,6 +49,9 @@ pub use rt::{
     Clock, JoinError, JoinHandle, Runtime, Sleep, Spawn, SpawnBlocking, SpawnBlockingExt, SpawnExt,
     Timer, TimerExt,
 };
+pub use semaphore::{
+    AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TooManyPermits, TryAcquireError,
+};
 pub use task_group::TaskGroup;
 pub use thread::{CancelFlag, to_thread, to_thread_cancellable};
 pub use timeout::{Deadline, Elapsed, timeout};

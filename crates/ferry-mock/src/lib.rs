@@ -13,6 +13,9 @@
 //!   move it by hand.
 //! - A run where every task waits on something that is not a timer fails with a
 //!   [deadlock error](MockErrorKind::Deadlock) naming the waiting tasks, instead of hanging.
+//! - [`MemFs`], an in-memory file system for ferry's `FileSystem` trait: latency in virtual
+//!   time, injected faults ([`InjectedFault`]) and a simulated power loss that keeps only what
+//!   was synced.
 //! - A [trace](TraceEvent) of spawns, ends, timers and other components' events (HTTP
 //!   requests, file operations), with virtual timestamps, to compare runs and explain them.
 //!
@@ -68,12 +71,14 @@
 mod builder;
 mod error;
 mod executor;
+mod fs;
 mod rng;
 mod trace;
 
 pub use builder::{Builder, DEFAULT_SEED};
 pub use error::{MockError, MockErrorKind};
 pub use executor::{MockRunner, MockRuntime, Named, YieldNow};
+pub use fs::{InjectedFault, MemFs};
 pub use rng::MockRng;
 pub use trace::{TaskId, TaskInfo, TimerId, TraceEvent, TraceKind};
 

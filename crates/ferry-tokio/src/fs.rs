@@ -1,16 +1,16 @@
 //! [`TokioFs`]: ferry's [`FileSystem`] on tokio's blocking thread pool.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::future::Future;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use ferry_core::fs::{
-    DirEntry, FileReader, FileSystem, FileType, FileWriter, FsError, FsOp, Metadata, RawFileWriter,
-    WriteMode,
+    DirEntry, FileReader, FileSystem, FileWriter, FsError, FsOp, Metadata, RawFileWriter,
+    WriteMode, std_fs,
 };
 use tokio::io::{AsyncRead as _, AsyncWrite as _, BufReader, BufWriter, ReadBuf};
 use tokio::runtime::Handle;
@@ -103,75 +103,6 @@ async fn join<T>(task: JoinHandle<io::Result<T>>) -> io::Result<T> {
     }
 }
 
-fn metadata_from_std(metadata: &std::fs::Metadata) -> Metadata {
-    let std_type = metadata.file_type();
-    let file_type = if std_type.is_file() {
-        FileType::File
-    } else if std_type.is_dir() {
-        FileType::Dir
-    } else if std_type.is_symlink() {
-        FileType::Symlink
-    } else {
-        FileType::Other
-    };
-    let converted =
-        Metadata::new(file_type, metadata.len()).with_readonly(metadata.permissions().readonly());
-    match metadata.modified() {
-        Ok(modified) => converted.with_modified(modified),
-        Err(_) => converted,
-    }
-}
-
-/// Lists `dir` with each entry's metadata, in one blocking job.
-fn list_dir(dir: &Path) -> Result<Vec<DirEntry>, FsError> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|error| FsError::new(FsOp::ReadDir, dir, error))?;
-    let mut listing = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|error| FsError::new(FsOp::ReadDir, dir, error))?;
-        let path = entry.path();
-        match entry.metadata() {
-            Ok(metadata) => listing.push(DirEntry::new(path, metadata_from_std(&metadata))),
-            // Removed between listing and stat: it is no longer an entry.
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-            Err(error) => return Err(FsError::new(FsOp::Metadata, path, error)),
-        }
-    }
-    Ok(listing)
-}
-
-fn set_readonly(path: &Path, readonly: bool) -> io::Result<()> {
-    let mut permissions = std::fs::metadata(path)?.permissions();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // std's `set_readonly(false)` would make the file writable by everyone; only the
-        // owner's write bit is given back here.
-        let mode = permissions.mode();
-        permissions.set_mode(if readonly {
-            mode & !0o222
-        } else {
-            mode | 0o200
-        });
-    }
-    #[cfg(not(unix))]
-    permissions.set_readonly(readonly);
-    std::fs::set_permissions(path, permissions)
-}
-
-fn sync_dir(path: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(path)?.sync_all()
-    }
-    // Windows cannot open a directory as a file without extra flags std does not expose, and
-    // NTFS journals renames; there is nothing to sync.
-    #[cfg(not(unix))]
-    {
-        std::fs::metadata(path).map(drop)
-    }
-}
-
 #[async_trait::async_trait]
 impl FileSystem for TokioFs {
     async fn read(&self, path: &Path) -> Result<Vec<u8>, FsError> {
@@ -189,8 +120,7 @@ impl FileSystem for TokioFs {
     async fn append(&self, path: &Path, contents: &[u8]) -> Result<(), FsError> {
         let contents = contents.to_vec();
         self.run(FsOp::Append, path, move |path| {
-            let mut file = OpenOptions::new().append(true).create(true).open(path)?;
-            file.write_all(&contents)
+            std_fs::append(path, &contents)
         })
         .await
     }
@@ -208,7 +138,7 @@ impl FileSystem for TokioFs {
     async fn read_dir(&self, path: &Path) -> Result<Vec<DirEntry>, FsError> {
         // The listing reports errors on entries with their own paths, so it builds its
         // FsErrors itself; `run` only adds one for a job that never ran.
-        self.run(FsOp::ReadDir, path, |path| Ok(list_dir(path)))
+        self.run(FsOp::ReadDir, path, |path| Ok(std_fs::list_dir(path)))
             .await?
     }
 
@@ -233,15 +163,12 @@ impl FileSystem for TokioFs {
     }
 
     async fn metadata(&self, path: &Path) -> Result<Metadata, FsError> {
-        self.run(FsOp::Metadata, path, |path| {
-            std::fs::metadata(path).map(|metadata| metadata_from_std(&metadata))
-        })
-        .await
+        self.run(FsOp::Metadata, path, std_fs::metadata).await
     }
 
     async fn set_readonly(&self, path: &Path, readonly: bool) -> Result<(), FsError> {
         self.run(FsOp::SetPermissions, path, move |path| {
-            set_readonly(path, readonly)
+            std_fs::set_readonly(path, readonly)
         })
         .await
     }
@@ -257,17 +184,7 @@ impl FileSystem for TokioFs {
     async fn open_write(&self, path: &Path, mode: WriteMode) -> Result<FileWriter, FsError> {
         let (file, for_sync) = self
             .run(FsOp::Open, path, move |path| {
-                let mut options = OpenOptions::new();
-                match mode {
-                    WriteMode::Truncate => options.write(true).create(true).truncate(true),
-                    WriteMode::Append => options.append(true).create(true),
-                    WriteMode::CreateNew => options.write(true).create_new(true),
-                };
-                let file = options.open(path)?;
-                // A second handle to the same open file, to fsync it without taking the tokio
-                // file (whose `sync_all` borrows it across an await) apart.
-                let for_sync = file.try_clone()?;
-                Ok((file, for_sync))
+                std_fs::open_for_write(path, mode)
             })
             .await?;
         let _guard = self.handle.enter();
@@ -281,7 +198,7 @@ impl FileSystem for TokioFs {
     }
 
     async fn sync_dir(&self, path: &Path) -> Result<(), FsError> {
-        self.run(FsOp::SyncDir, path, sync_dir).await
+        self.run(FsOp::SyncDir, path, std_fs::sync_dir).await
     }
 
     fn remove_file_in_background(&self, path: PathBuf) {

@@ -43,6 +43,7 @@ mod error;
 mod ext;
 mod file;
 mod metadata;
+pub mod std_fs;
 
 pub use atomic::is_atomic_temp_name;
 pub use error::{FsError, FsOp};
