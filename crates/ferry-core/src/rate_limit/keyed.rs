@@ -1,28 +1,34 @@
-//! Rate limits per key (per host, per API token), each key with its own quota.
+//! Rate and concurrency limits per key (per host, per API token), each key with its own
+//! quota.
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use super::gcra::{decide, instant_at, nanos_since};
-use super::{InsufficientCapacity, NotUntil, Quota};
+use super::{InsufficientCapacity, KeyPermit, NotUntil, Quota};
+use crate::limit::ConcurrencyLimit;
 use crate::rt::Timer;
+use crate::semaphore::Semaphore;
 
 /// The fewest tracked keys at which the limiter looks for idle ones to drop.
 const MIN_CLEANUP_AT: usize = 64;
 
 /// A GCRA rate limiter with one independent limit per key: each host (or token, or user) its
-/// own rate, with quotas set per key and a default for every other key.
+/// own rate, with quotas set per key and a default for every other key; optionally also its
+/// own limit on requests in flight ([`acquire`](Self::acquire)).
 ///
 /// # Memory
 ///
-/// Each key in use costs one entry (the key and a 64-bit time). A key whose limit has fully
-/// recovered (its theoretical arrival time has passed) is in exactly the state of a key never
-/// seen, so dropping it loses nothing: whenever the number of entries reaches twice what it
-/// was after the last sweep (and at least 64), the limiter drops all such idle keys. Memory
-/// is thus bounded by the keys active within one burst span, times two. Quotas set per key
-/// are configuration and are kept until [`remove_quota`](Self::remove_quota).
+/// Each key in use costs one entry (the key and a 64-bit time), plus a [`Semaphore`] while
+/// it has a concurrency limit and requests in flight. A key whose rate has fully recovered
+/// (its theoretical arrival time has passed) is in exactly the state of a key never seen, and
+/// so is a semaphore no one holds or waits on, so dropping them loses nothing: whenever the
+/// number of entries reaches twice what it was after the last sweep (and at least 64), the
+/// limiter drops all such idle state. Memory is thus bounded by twice the keys active within
+/// one burst span. Quotas and concurrency limits set per key are configuration and are kept
+/// until removed.
 ///
 /// Waiting is not first-come, first-served, as for [`RateLimiter`](super::RateLimiter).
 ///
@@ -50,6 +56,7 @@ pub struct KeyedRateLimiter<K, Tm> {
     timer: Tm,
     epoch: Instant,
     default_quota: Quota,
+    default_concurrency: ConcurrencyLimit,
     state: Mutex<Keys<K>>,
 }
 
@@ -57,6 +64,8 @@ pub struct KeyedRateLimiter<K, Tm> {
 struct Keys<K> {
     quotas: HashMap<K, Quota>,
     tats: HashMap<K, u64>,
+    concurrency: HashMap<K, ConcurrencyLimit>,
+    semaphores: HashMap<K, Arc<Semaphore>>,
     cleanup_at: usize,
 }
 
@@ -68,12 +77,97 @@ impl<K: Hash + Eq + Clone, Tm: Timer> KeyedRateLimiter<K, Tm> {
             timer,
             epoch,
             default_quota,
+            default_concurrency: ConcurrencyLimit::UNLIMITED,
             state: Mutex::new(Keys {
                 quotas: HashMap::new(),
                 tats: HashMap::new(),
+                concurrency: HashMap::new(),
+                semaphores: HashMap::new(),
                 cleanup_at: MIN_CLEANUP_AT,
             }),
         }
+    }
+
+    /// Limits every key without its own concurrency limit to `limit` requests in flight
+    /// through [`acquire`](Self::acquire); unlimited by default.
+    pub fn with_default_concurrency(mut self, limit: ConcurrencyLimit) -> Self {
+        self.default_concurrency = limit;
+        self
+    }
+
+    /// Limits `key` to `limit` requests in flight through [`acquire`](Self::acquire)
+    /// (builder form of [`set_concurrency`](Self::set_concurrency)).
+    pub fn with_concurrency(self, key: K, limit: ConcurrencyLimit) -> Self {
+        self.set_concurrency(key, limit);
+        self
+    }
+
+    /// Limits `key` to `limit` requests in flight from now on. Permits already held under
+    /// the old limit stay valid until dropped, so for a moment both limits' holders may run.
+    pub fn set_concurrency(&self, key: K, limit: ConcurrencyLimit) {
+        let mut keys = self.keys();
+        keys.semaphores.remove(&key);
+        keys.concurrency.insert(key, limit);
+    }
+
+    /// Puts `key` back on the default concurrency limit (with the same caveat as
+    /// [`set_concurrency`](Self::set_concurrency)).
+    pub fn remove_concurrency(&self, key: &K) {
+        let mut keys = self.keys();
+        keys.semaphores.remove(key);
+        keys.concurrency.remove(key);
+    }
+
+    /// The concurrency limit `key` is held to by [`acquire`](Self::acquire).
+    pub fn concurrency_for(&self, key: &K) -> ConcurrencyLimit {
+        self.keys()
+            .concurrency
+            .get(key)
+            .copied()
+            .unwrap_or(self.default_concurrency)
+    }
+
+    /// Waits for one of `key`'s concurrency permits, then for a slot of its rate, and gives
+    /// back a [`KeyPermit`] to hold while the request runs.
+    ///
+    /// The permit comes first so that a rate slot is only taken by a request that can start
+    /// at once; a request waiting for a permit does not burn the key's rate. Permits are
+    /// handed out in the order they were asked for (the semaphore is fair); rate slots are
+    /// not (see the type's docs).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future while it waits for a permit leaves the line without taking one;
+    /// dropping it while it waits for the rate gives the permit back and takes no slot.
+    /// Nothing is taken unless the future completes.
+    pub async fn acquire(&self, key: &K) -> KeyPermit {
+        let semaphore = {
+            let mut keys = self.keys();
+            let limit = keys
+                .concurrency
+                .get(key)
+                .copied()
+                .unwrap_or(self.default_concurrency);
+            if limit == ConcurrencyLimit::UNLIMITED {
+                None
+            } else if let Some(semaphore) = keys.semaphores.get(key) {
+                Some(semaphore.clone())
+            } else {
+                let semaphore = Arc::new(Semaphore::new(limit.get()));
+                keys.semaphores.insert(key.clone(), semaphore.clone());
+                keys.note_new_entry(nanos_since(self.epoch, self.timer.now()));
+                Some(semaphore)
+            }
+        };
+        let permit = match semaphore {
+            // The semaphore is private to this limiter and never closed, so acquiring
+            // cannot fail; were it ever closed, the request would go unlimited rather
+            // than be lost.
+            Some(semaphore) => semaphore.acquire_owned().await.ok(),
+            None => None,
+        };
+        self.until_key_ready(key).await;
+        KeyPermit::new(permit)
     }
 
     /// Gives `key` its own quota (builder form of [`set_quota`](Self::set_quota)).
@@ -143,9 +237,7 @@ impl<K: Hash + Eq + Clone, Tm: Timer> KeyedRateLimiter<K, Tm> {
                     *stored = new_tat;
                 } else {
                     keys.tats.insert(key.clone(), new_tat);
-                    if keys.tats.len() >= keys.cleanup_at {
-                        keys.drop_idle(now_nanos);
-                    }
+                    keys.note_new_entry(now_nanos);
                 }
                 Ok(Ok(()))
             }
@@ -186,13 +278,20 @@ impl<K: Hash + Eq + Clone, Tm: Timer> KeyedRateLimiter<K, Tm> {
         }
     }
 
-    /// How many keys have state kept for them now.
+    /// How many keys have state (a rate or a semaphore) kept for them now.
     pub fn tracked_keys(&self) -> usize {
-        self.keys().tats.len()
+        let keys = self.keys();
+        let only_semaphore = keys
+            .semaphores
+            .keys()
+            .filter(|key| !keys.tats.contains_key(*key))
+            .count();
+        keys.tats.len() + only_semaphore
     }
 
-    /// Drops the state of every key whose limit has fully recovered; they behave exactly as
-    /// before when next used. Runs on its own as keys accumulate (see the type's docs).
+    /// Drops the state of every key whose rate has fully recovered and whose semaphore no one
+    /// holds or waits on; they behave exactly as before when next used. Runs on its own as
+    /// keys accumulate (see the type's docs).
     pub fn drop_idle_keys(&self) {
         let now = nanos_since(self.epoch, self.timer.now());
         self.keys().drop_idle(now);
@@ -206,8 +305,19 @@ impl<K: Hash + Eq + Clone, Tm: Timer> KeyedRateLimiter<K, Tm> {
 }
 
 impl<K: Hash + Eq> Keys<K> {
+    /// Sweeps idle state once the maps have grown enough since the last sweep: amortized
+    /// constant time per new entry.
+    fn note_new_entry(&mut self, now: u64) {
+        if self.tats.len().max(self.semaphores.len()) >= self.cleanup_at {
+            self.drop_idle(now);
+        }
+    }
+
     fn drop_idle(&mut self, now: u64) {
         self.tats.retain(|_, tat| *tat > now);
-        self.cleanup_at = (self.tats.len() * 2).max(MIN_CLEANUP_AT);
+        // Permits and waiting acquires each hold a clone: a lone reference means neither.
+        self.semaphores
+            .retain(|_, semaphore| Arc::strong_count(semaphore) > 1);
+        self.cleanup_at = (self.tats.len().max(self.semaphores.len()) * 2).max(MIN_CLEANUP_AT);
     }
 }

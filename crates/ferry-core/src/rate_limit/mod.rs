@@ -1,4 +1,7 @@
-//! Rate limits: requests per period with bursts, for one stream or per key.
+//! Rate limits: requests per period with bursts, for one stream or per key, with per-key
+//! concurrency limits.
+//!
+//! [`Semaphore`]: crate::Semaphore
 //!
 //! [`RateLimiter`] and [`KeyedRateLimiter`] implement GCRA, the generic cell rate algorithm
 //! that governor uses: a [`Quota`] of `count` requests per `period` lets a burst through at
@@ -11,6 +14,9 @@
 //! thread and does not follow a virtual clock; the algorithm is about twenty lines
 //! (`gcra.rs`), so ferry keeps it and waits through its own timers, with no dependency.
 //!
+//! [`KeyedRateLimiter::acquire`] adds a concurrency limit per key (a fair [`Semaphore`]
+//! each), so that each host gets its own rate and its own number of requests in flight.
+//!
 //! A refused check says when to come back ([`NotUntil`]); asking for more at once than the
 //! burst is an [`InsufficientCapacity`] error, never a wait that cannot end.
 
@@ -18,9 +24,11 @@ mod error;
 mod gcra;
 mod keyed;
 mod limiter;
+mod permit;
 mod quota;
 
 pub use error::{InsufficientCapacity, NotUntil};
 pub use keyed::KeyedRateLimiter;
 pub use limiter::RateLimiter;
+pub use permit::KeyPermit;
 pub use quota::{InvalidQuota, Quota};
