@@ -1,5 +1,5 @@
-//! Rate limits: a burst, then requests spaced at the quota's rate; and per-host limits with
-//! different quotas, running side by side.
+//! Rate limits: a burst, then requests spaced at the quota's rate; per-host limits with
+//! different quotas, running side by side; and a per-host limit on requests in flight.
 //!
 //! Run with `cargo run --example rate_limit`.
 
@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use ferry::rate_limit::{KeyedRateLimiter, Quota, RateLimiter};
 use ferry::tokio::TokioRuntime;
-use ferry::{SpawnExt, gather};
+use ferry::{ConcurrencyLimit, SpawnExt, Timer, gather};
 
 fn ms_since(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1e3
@@ -51,4 +51,26 @@ async fn main() {
         let (host, times) = finished.expect("the task ran to the end");
         println!("  {host:<13} at {} ms", times.join(", "));
     }
+
+    println!("per host, at most 2 requests in flight, each taking 200 ms; 6 requests:");
+    let limiter = Arc::new(
+        KeyedRateLimiter::new(rt.clone(), Quota::per_second(100).expect("a valid quota"))
+            .with_default_concurrency(ConcurrencyLimit::new(2).expect("not zero")),
+    );
+    let start = Instant::now();
+    let requests = (0..6).map(|_| {
+        let (rt2, limiter) = (rt.clone(), limiter.clone());
+        rt.spawn(async move {
+            let _permit = limiter.acquire(&"api.example").await;
+            let started = ms_since(start);
+            rt2.sleep(std::time::Duration::from_millis(200)).await;
+            started
+        })
+    });
+    let started: Vec<_> = gather(requests)
+        .await
+        .into_iter()
+        .map(|started| format!("{:.0}", started.expect("the task ran to the end")))
+        .collect();
+    println!("  started at {} ms", started.join(", "));
 }
