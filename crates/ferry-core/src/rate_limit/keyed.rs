@@ -206,7 +206,8 @@ impl<K: Hash + Eq + Clone, Tm: Timer> KeyedRateLimiter<K, Tm> {
             .unwrap_or_else(|_| unreachable!("every quota's burst is at least 1"))
     }
 
-    /// Takes `n` slots of `key`'s rate at once now, or says when they will be free.
+    /// Takes `n` slots of `key`'s rate at once now, or says when they will be free. Zero
+    /// slots always succeed and take nothing.
     ///
     /// # Errors
     ///

@@ -70,7 +70,8 @@ impl<Tm: Timer> RateLimiter<Tm> {
         self.check_at(1, self.timer.now())
     }
 
-    /// Takes `n` slots at once now, or says when they will all be free.
+    /// Takes `n` slots at once now, or says when they will all be free. Zero slots always
+    /// succeed and take nothing.
     ///
     /// # Errors
     ///
@@ -96,7 +97,7 @@ impl<Tm: Timer> RateLimiter<Tm> {
         }
     }
 
-    /// Waits until `n` requests may go together, and takes their slots.
+    /// Waits until `n` requests may go together, and takes their slots (none for `n == 0`).
     ///
     /// # Errors
     ///
