@@ -14,19 +14,23 @@ impl<R: Runtime + Clone + Send + Sync + 'static> TestRuntime for R {}
 #[macro_export]
 macro_rules! runtime_suite {
     ($with_runtime:path) => {
-        $crate::__suite!($with_runtime, runtime, [
-            spawn_returns_output,
-            spawn_turns_panic_into_error,
-            abort_cancels_a_pending_task,
-            dropped_handle_detaches_the_task,
-            spawned_tasks_run_concurrently,
-            spawn_blocking_returns_output,
-            spawn_blocking_turns_panic_into_error,
-            sleep_waits_at_least_its_duration,
-            sleep_until_past_instant_is_ready_at_once,
-            sleep_for_max_duration_does_not_panic,
-            clock_is_monotonic,
-        ]);
+        $crate::__suite!(
+            $with_runtime,
+            runtime,
+            [
+                spawn_returns_output,
+                spawn_turns_panic_into_error,
+                abort_cancels_a_pending_task,
+                dropped_handle_detaches_the_task,
+                spawned_tasks_run_concurrently,
+                spawn_blocking_returns_output,
+                spawn_blocking_turns_panic_into_error,
+                sleep_waits_at_least_its_duration,
+                sleep_until_past_instant_is_ready_at_once,
+                sleep_for_max_duration_does_not_panic,
+                clock_is_monotonic,
+            ]
+        );
     };
 }
 

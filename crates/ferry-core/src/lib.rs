@@ -37,7 +37,7 @@ pub mod timeout;
 pub use limit::{ConcurrencyLimit, InvalidLimit};
 pub use panic::Panicked;
 pub use rt::{
-    Clock, JoinError, JoinHandle, Runtime, Sleep, Spawn, SpawnBlocking, SpawnBlockingExt,
-    SpawnExt, Timer, TimerExt,
+    Clock, JoinError, JoinHandle, Runtime, Sleep, Spawn, SpawnBlocking, SpawnBlockingExt, SpawnExt,
+    Timer, TimerExt,
 };
 pub use timeout::{Deadline, Elapsed, timeout};

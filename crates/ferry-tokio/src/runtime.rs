@@ -27,7 +27,9 @@ pub struct TokioRuntime {
 
 /// [`TokioRuntime::try_current`] was called outside a tokio runtime.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("no tokio runtime is running on this thread; call from inside one or use TokioRuntime::from_handle")]
+#[error(
+    "no tokio runtime is running on this thread; call from inside one or use TokioRuntime::from_handle"
+)]
 pub struct NoTokioRuntime;
 
 impl TokioRuntime {

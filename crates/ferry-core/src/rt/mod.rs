@@ -26,8 +26,8 @@ mod time;
 pub use blocking::{BlockingTask, SpawnBlocking, SpawnBlockingExt};
 pub use join::{JoinError, JoinHandle, RawJoinHandle, RawTask};
 pub use spawn::{BoxTask, Spawn, SpawnExt};
-pub use time::{Clock, Sleep, Timer, TimerExt};
 pub(crate) use time::instant_after;
+pub use time::{Clock, Sleep, Timer, TimerExt};
 
 /// Everything a pipeline may ask of a runtime: spawning, blocking work, a clock and timers.
 ///

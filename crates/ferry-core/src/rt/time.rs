@@ -125,6 +125,9 @@ mod tests {
         let now = Instant::now();
         let far = instant_after(now, Duration::MAX);
         assert!(far > now + Duration::from_secs(86_400 * 365));
-        assert_eq!(instant_after(now, Duration::from_secs(1)), now + Duration::from_secs(1));
+        assert_eq!(
+            instant_after(now, Duration::from_secs(1)),
+            now + Duration::from_secs(1)
+        );
     }
 }
