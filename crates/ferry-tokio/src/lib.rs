@@ -19,6 +19,8 @@
 //! });
 //! ```
 
+mod http;
 mod runtime;
 
+pub use http::{HttpClientBuildError, TokioHttpClient, TokioResponseBody, TokioTransport};
 pub use runtime::{NoTokioRuntime, TokioRuntime};
