@@ -20,6 +20,7 @@
 //!
 //! Cases fail by panicking with a message that says what was expected, like any test.
 
+pub mod http;
 pub mod runtime;
 pub mod toolkit;
 

@@ -130,26 +130,31 @@ impl Transport for TokioTransport {
 }
 
 /// Whether some error in `error`'s source chain satisfies `check`.
+///
+/// `io::Error` reports its inner error's source rather than the inner error itself, so the walk
+/// also steps into [`std::io::Error::get_ref`]: that is where rustls errors sit.
 fn any_source(
     error: &(dyn StdError + 'static),
-    check: impl Fn(&(dyn StdError + 'static)) -> bool,
+    check: &dyn Fn(&(dyn StdError + 'static)) -> bool,
 ) -> bool {
-    let mut current = Some(error);
-    while let Some(error) = current {
-        if check(error) {
+    if check(error) {
+        return true;
+    }
+    if let Some(inner) = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+    {
+        if any_source(inner, check) {
             return true;
         }
-        current = error.source();
     }
-    false
+    error
+        .source()
+        .is_some_and(|source| any_source(source, check))
 }
 
 fn is_tls(error: &(dyn StdError + 'static)) -> bool {
     error.is::<rustls::Error>()
-        || error
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .is_some_and(|inner| inner.is::<rustls::Error>())
 }
 
 fn is_timed_out(error: &(dyn StdError + 'static)) -> bool {
@@ -158,19 +163,22 @@ fn is_timed_out(error: &(dyn StdError + 'static)) -> bool {
         .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
 }
 
+fn is_hyper_timeout(error: &(dyn StdError + 'static)) -> bool {
+    error
+        .downcast_ref::<hyper::Error>()
+        .is_some_and(hyper::Error::is_timeout)
+}
+
 fn classify_request_error(error: hyper_util::client::legacy::Error) -> TransportError {
-    let kind = if any_source(&error, is_tls) {
+    let kind = if any_source(&error, &is_tls) {
         TransportErrorKind::Tls
     } else if error.is_connect() {
-        if any_source(&error, is_timed_out) {
+        if any_source(&error, &is_timed_out) {
             TransportErrorKind::ConnectTimeout
         } else {
             TransportErrorKind::Connect
         }
-    } else if any_source(&error, |e| {
-        e.downcast_ref::<hyper::Error>()
-            .is_some_and(hyper::Error::is_timeout)
-    }) {
+    } else if any_source(&error, &is_hyper_timeout) {
         TransportErrorKind::Timeout
     } else {
         TransportErrorKind::Io
