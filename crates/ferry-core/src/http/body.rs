@@ -52,10 +52,10 @@ impl Body {
         }
     }
 
-    pub(crate) fn wire(body: BoxWireBody, deadline: Sleep, limit: u64) -> Self {
+    pub(crate) fn wire(body: BoxWireBody, deadline: Option<Sleep>, limit: u64) -> Self {
         Self {
             source: Source::Wire(body),
-            deadline: Some(deadline),
+            deadline,
             limit,
             received: 0,
             finished: false,

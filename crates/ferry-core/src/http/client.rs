@@ -1,11 +1,13 @@
 //! [`Client`]: everything above one hop, shared by every backend.
 
 use std::fmt;
-use std::pin::pin;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::future::{Either, select};
+use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION, USER_AGENT};
 use http::{HeaderMap, Method, StatusCode, Uri};
 use tracing::Instrument;
@@ -15,9 +17,9 @@ use super::body::Body;
 use super::error::{HttpError, Kind};
 use super::redact::is_sensitive;
 use super::settings::HttpSettings;
-use super::transport::Transport;
+use super::transport::{Transport, TransportError};
 use super::{HttpClient, Request, Response};
-use crate::rt::{Timer, instant_after};
+use crate::rt::{Sleep, Timer, instant_after};
 
 /// An HTTP client built from a backend's [`Transport`] and [`Timer`].
 ///
@@ -81,7 +83,14 @@ impl<T: Transport, Tm: Timer> Client<T, Tm> {
     ///
     /// Dropping the future abandons the request: its connection is closed (not returned to
     /// the pool) and nothing else is affected. The server may have received the request.
-    pub async fn execute(&self, request: Request) -> Result<Response, HttpError> {
+    pub fn execute(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = Result<Response, HttpError>> + Send + '_ {
+        // The setup is synchronous so that the returned future holds only what crosses an
+        // await (the hop state, the deadline, the span): a small future is cheap to box and to
+        // move, which matters at tens of thousands of requests per second.
+        let shared = &*self.shared;
         let span = tracing::debug_span!(
             "http.request",
             method = %request.method,
@@ -91,112 +100,221 @@ impl<T: Transport, Tm: Timer> Client<T, Tm> {
             status = Empty,
             duration_ms = Empty,
         );
-        if span.is_disabled() {
-            return self.execute_hops(request).await;
+        // Reading the clock only when a subscriber wants the span keeps the common case lean.
+        let started = (!span.is_disabled()).then(|| shared.timer.now());
+        let timeout = request.timeout.unwrap_or(shared.settings.timeout());
+        // One timer for the whole request: it bounds every hop, then moves into the body.
+        // `Duration::MAX` means no total timeout, and then no timer is registered at all.
+        let deadline = (timeout != Duration::MAX).then(|| {
+            shared
+                .timer
+                .sleep_until(instant_after(shared.timer.now(), timeout))
+        });
+        let hops = Hops::new(request, timeout);
+        Execute {
+            exchange: run_hops(shared, hops, deadline).instrument(span),
+            started,
+            timer: &shared.timer,
         }
-        let started = self.shared.timer.now();
-        let result = self.execute_hops(request).instrument(span.clone()).await;
-        let elapsed = self.shared.timer.now().saturating_duration_since(started);
-        span.record("duration_ms", elapsed.as_secs_f64() * 1000.0);
-        match &result {
-            Ok(response) => {
-                span.record("status", response.status().as_u16());
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// [`Client::execute`]'s future: the hops inside the request's span, then the outcome
+    /// recorded on the span. A named future rather than an `async` block, so that the hops'
+    /// future is stored once, not twice.
+    struct Execute<'a, F, Tm> {
+        #[pin]
+        exchange: tracing::instrument::Instrumented<F>,
+        started: Option<std::time::Instant>,
+        timer: &'a Tm,
+    }
+}
+
+impl<F, Tm> Future for Execute<'_, F, Tm>
+where
+    F: Future<Output = Result<Response, HttpError>>,
+    Tm: Timer,
+{
+    type Output = Result<Response, HttpError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let result = std::task::ready!(this.exchange.as_mut().poll(cx));
+        if let Some(started) = this.started.take() {
+            record_outcome(this.exchange.span(), &result, started, *this.timer);
+        }
+        Poll::Ready(result)
+    }
+}
+
+fn record_outcome<Tm: Timer>(
+    span: &tracing::Span,
+    result: &Result<Response, HttpError>,
+    started: std::time::Instant,
+    timer: &Tm,
+) {
+    let elapsed = timer.now().saturating_duration_since(started);
+    span.record("duration_ms", elapsed.as_secs_f64() * 1000.0);
+    match result {
+        Ok(response) => {
+            span.record("status", response.status().as_u16());
+        }
+        Err(error) => {
+            if let Some(status) = error.status() {
+                span.record("status", status.as_u16());
             }
-            Err(error) => {
-                if let Some(status) = error.status() {
-                    span.record("status", status.as_u16());
-                }
-                // The error's Display has the redacted URL and no header values.
-                span.in_scope(|| tracing::debug!(%error, "http request failed"));
+            // The error's Display has the redacted URL and no header values.
+            span.in_scope(|| tracing::debug!(%error, "http request failed"));
+        }
+    }
+}
+
+/// Sends hop after hop until a final response, an error, or the deadline.
+// clippy would turn this back into an `async fn`, which stores the arguments twice.
+#[allow(clippy::manual_async_fn)]
+fn run_hops<T: Transport, Tm: Timer>(
+    shared: &Shared<T, Tm>,
+    mut hops: Hops,
+    mut deadline: Option<Sleep>,
+) -> impl Future<Output = Result<Response, HttpError>> + Send + '_ {
+    // An `async` block rather than an `async fn`: its captures are its only copy of the
+    // arguments. The work between hops is in plain functions, so that the future holds little
+    // besides the transport's future and the hop state.
+    async move {
+        let settings = &shared.settings;
+        loop {
+            let send = shared.transport.send(hops.wire_request(settings));
+            let sent = Race::new(send, deadline.as_mut()).await;
+            if let Some(response) = hops.after_hop(sent, settings)? {
+                let (parts, wire_body) = response.into_parts();
+                let body = Body::wire(Box::pin(wire_body), deadline, settings.max_body_bytes());
+                return Ok(Response::new(parts, hops.uri, body));
             }
         }
-        result
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The transport's answer to one hop, or `None` when the deadline passes first.
+    struct Race<'a, F> {
+        #[pin]
+        send: F,
+        deadline: Option<&'a mut Sleep>,
+    }
+}
+
+impl<'a, F> Race<'a, F> {
+    fn new(send: F, deadline: Option<&'a mut Sleep>) -> Self {
+        Self { send, deadline }
+    }
+}
+
+impl<F: Future> Future for Race<'_, F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.send.poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        match this.deadline {
+            Some(deadline) => Pin::new(&mut **deadline).poll(cx).map(|()| None),
+            None => Poll::Pending,
+        }
+    }
+}
+
+/// Where a request is between hops: what the next hop sends.
+struct Hops {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+    timeout: Duration,
+    redirects: usize,
+}
+
+impl Hops {
+    fn new(request: Request, timeout: Duration) -> Self {
+        Self {
+            method: request.method,
+            uri: request.uri,
+            headers: request.headers,
+            body: request.body,
+            timeout,
+            redirects: 0,
+        }
     }
 
-    async fn execute_hops(&self, request: Request) -> Result<Response, HttpError> {
-        let settings = &self.shared.settings;
-        let timer = &self.shared.timer;
-        let timeout = request.timeout.unwrap_or(settings.timeout());
-        // One timer for the whole request: it bounds every hop, then moves into the body.
-        let mut deadline = timer.sleep_until(instant_after(timer.now(), timeout));
-        let Request {
-            mut method,
-            mut uri,
-            mut headers,
-            mut body,
-            ..
-        } = request;
-        let follow = settings.max_redirects() > 0;
-        let mut redirects = 0;
-        loop {
-            // Keep the logical headers for the next hop only when a redirect may need them;
-            // cloning an empty map does not allocate.
-            let mut wire_headers = if follow {
-                headers.clone()
-            } else {
-                std::mem::take(&mut headers)
-            };
-            if let Some(user_agent) = settings.user_agent() {
-                if !wire_headers.contains_key(USER_AGENT) {
-                    wire_headers.insert(USER_AGENT, user_agent.clone());
-                }
+    /// The next request on the wire, with the default headers added.
+    fn wire_request(&mut self, settings: &HttpSettings) -> http::Request<Bytes> {
+        // Keep the logical headers for the next hop only when a redirect may need them;
+        // cloning an empty map does not allocate.
+        let mut headers = if settings.max_redirects() > 0 {
+            self.headers.clone()
+        } else {
+            std::mem::take(&mut self.headers)
+        };
+        if let Some(user_agent) = settings.user_agent() {
+            if !headers.contains_key(USER_AGENT) {
+                headers.insert(USER_AGENT, user_agent.clone());
             }
-            let mut wire = http::Request::new(body.clone());
-            *wire.method_mut() = method.clone();
-            *wire.uri_mut() = uri.clone();
-            *wire.headers_mut() = wire_headers;
-
-            let response = {
-                let send = pin!(self.shared.transport.send(wire));
-                match select(send, &mut deadline).await {
-                    Either::Left((result, _)) => {
-                        result.map_err(|error| HttpError::from_transport(error, &uri))?
-                    }
-                    Either::Right(((), _)) => {
-                        return Err(HttpError::new(Kind::Timeout)
-                            .with_url(&uri)
-                            .with_context(timeout_context(timeout)));
-                    }
-                }
-            };
-
-            let status = response.status();
-            if follow && status.is_redirection() {
-                if let Some(location) = response.headers().get(LOCATION) {
-                    redirects += 1;
-                    if redirects > settings.max_redirects() {
-                        return Err(HttpError::new(Kind::Redirect)
-                            .with_url(&uri)
-                            .with_status(status)
-                            .with_context(format!(
-                                "more than {} redirects",
-                                settings.max_redirects()
-                            )));
-                    }
-                    let next = resolve_redirect(&uri, location.as_bytes())
-                        .map_err(|error| error.with_status(status))?;
-                    if let Some(next_method) = redirect_method(status, &method) {
-                        if next_method != method {
-                            method = next_method;
-                            body = bytes::Bytes::new();
-                            headers.remove(CONTENT_TYPE);
-                            headers.remove(CONTENT_LENGTH);
-                        }
-                        if !same_origin(&uri, &next) {
-                            remove_sensitive(&mut headers);
-                        }
-                        // The redirect's own body is not read; dropping it frees the hop.
-                        drop(response);
-                        uri = next;
-                        continue;
-                    }
-                }
-            }
-
-            let (parts, wire_body) = response.into_parts();
-            let body = Body::wire(Box::pin(wire_body), deadline, settings.max_body_bytes());
-            return Ok(Response::new(parts, uri, body));
         }
+        let mut wire = http::Request::new(self.body.clone());
+        *wire.method_mut() = self.method.clone();
+        *wire.uri_mut() = self.uri.clone();
+        *wire.headers_mut() = headers;
+        wire
+    }
+
+    /// The final response, or `None` after moving on to the redirect target.
+    fn after_hop<B>(
+        &mut self,
+        sent: Option<Result<http::Response<B>, TransportError>>,
+        settings: &HttpSettings,
+    ) -> Result<Option<http::Response<B>>, HttpError> {
+        let response = match sent {
+            Some(Ok(response)) => response,
+            Some(Err(error)) => return Err(HttpError::from_transport(error, &self.uri)),
+            None => {
+                return Err(HttpError::new(Kind::Timeout)
+                    .with_url(&self.uri)
+                    .with_context(timeout_context(self.timeout)));
+            }
+        };
+        let status = response.status();
+        if settings.max_redirects() == 0 || !status.is_redirection() {
+            return Ok(Some(response));
+        }
+        let Some(location) = response.headers().get(LOCATION) else {
+            return Ok(Some(response));
+        };
+        let Some(next_method) = redirect_method(status, &self.method) else {
+            return Ok(Some(response));
+        };
+        self.redirects += 1;
+        if self.redirects > settings.max_redirects() {
+            return Err(HttpError::new(Kind::Redirect)
+                .with_url(&self.uri)
+                .with_status(status)
+                .with_context(format!("more than {} redirects", settings.max_redirects())));
+        }
+        let next = resolve_redirect(&self.uri, location.as_bytes())
+            .map_err(|error| error.with_status(status))?;
+        if next_method != self.method {
+            self.method = next_method;
+            self.body = Bytes::new();
+            self.headers.remove(CONTENT_TYPE);
+            self.headers.remove(CONTENT_LENGTH);
+        }
+        if !same_origin(&self.uri, &next) {
+            remove_sensitive(&mut self.headers);
+        }
+        // The redirect's own body is not read; dropping it frees the hop.
+        drop(response);
+        self.uri = next;
+        Ok(None)
     }
 }
 
@@ -265,10 +383,18 @@ fn remove_sensitive(headers: &mut HeaderMap) {
     }
 }
 
-#[async_trait::async_trait]
 impl<T: Transport, Tm: Timer + 'static> HttpClient for Client<T, Tm> {
-    async fn send(&self, request: Request) -> Result<Response, HttpError> {
-        self.execute(request).await
+    // Written out rather than through `#[async_trait]`, whose wrapper would add a second
+    // state machine around `execute`'s: one box, one small future.
+    fn send<'life0, 'async_trait>(
+        &'life0 self,
+        request: Request,
+    ) -> Pin<Box<dyn Future<Output = Result<Response, HttpError>> + Send + 'async_trait>>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        Box::pin(self.execute(request))
     }
 }
 

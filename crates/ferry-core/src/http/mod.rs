@@ -59,7 +59,7 @@ mod tests;
 
 pub use client::Client;
 pub use error::HttpError;
-pub use request::{Request, RequestBuilder};
+pub use request::{IntoUrl, Request, RequestBuilder};
 pub use response::{BodyStream, Response};
 pub use retry_after::RetryAfter;
 pub use settings::{Certificate, CertificateEncoding, HttpSettings, InvalidCertificate};
@@ -124,32 +124,32 @@ const _: Option<&dyn HttpClient> = None;
 /// ```
 pub trait HttpClientExt: HttpClient {
     /// A request with `method` to `url`, sent by this client.
-    fn request(&self, method: http::Method, url: impl AsRef<str>) -> RequestBuilder<&Self> {
-        RequestBuilder::new(self, method, url.as_ref())
+    fn request(&self, method: http::Method, url: impl IntoUrl) -> RequestBuilder<&Self> {
+        RequestBuilder::new(self, method, url)
     }
 
     /// A `GET` request to `url`.
-    fn get(&self, url: impl AsRef<str>) -> RequestBuilder<&Self> {
+    fn get(&self, url: impl IntoUrl) -> RequestBuilder<&Self> {
         self.request(http::Method::GET, url)
     }
 
     /// A `POST` request to `url`.
-    fn post(&self, url: impl AsRef<str>) -> RequestBuilder<&Self> {
+    fn post(&self, url: impl IntoUrl) -> RequestBuilder<&Self> {
         self.request(http::Method::POST, url)
     }
 
     /// A `PUT` request to `url`.
-    fn put(&self, url: impl AsRef<str>) -> RequestBuilder<&Self> {
+    fn put(&self, url: impl IntoUrl) -> RequestBuilder<&Self> {
         self.request(http::Method::PUT, url)
     }
 
     /// A `DELETE` request to `url`.
-    fn delete(&self, url: impl AsRef<str>) -> RequestBuilder<&Self> {
+    fn delete(&self, url: impl IntoUrl) -> RequestBuilder<&Self> {
         self.request(http::Method::DELETE, url)
     }
 
     /// A `HEAD` request to `url`.
-    fn head(&self, url: impl AsRef<str>) -> RequestBuilder<&Self> {
+    fn head(&self, url: impl IntoUrl) -> RequestBuilder<&Self> {
         self.request(http::Method::HEAD, url)
     }
 }

@@ -1,9 +1,11 @@
 //! [`Request`] and its [`RequestBuilder`].
 
 use std::fmt;
+use std::future::Future;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::future::Either;
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use http::uri::{PathAndQuery, Scheme};
 use http::{HeaderMap, Method, Uri};
@@ -44,17 +46,17 @@ pub struct Request {
 impl Request {
     /// Starts a request with `method` to `url`; problems are reported by
     /// [`build`](RequestBuilder::build) or `send`.
-    pub fn builder(method: Method, url: impl AsRef<str>) -> RequestBuilder<()> {
-        RequestBuilder::new((), method, url.as_ref())
+    pub fn builder(method: Method, url: impl IntoUrl) -> RequestBuilder<()> {
+        RequestBuilder::new((), method, url)
     }
 
     /// Starts a `GET` request to `url`.
-    pub fn get(url: impl AsRef<str>) -> RequestBuilder<()> {
+    pub fn get(url: impl IntoUrl) -> RequestBuilder<()> {
         Self::builder(Method::GET, url)
     }
 
     /// Starts a `POST` request to `url`.
-    pub fn post(url: impl AsRef<str>) -> RequestBuilder<()> {
+    pub fn post(url: impl IntoUrl) -> RequestBuilder<()> {
         Self::builder(Method::POST, url)
     }
 
@@ -108,23 +110,82 @@ impl fmt::Debug for Request {
     }
 }
 
-/// Checks that `url` is an absolute `http` or `https` URL with a host.
-pub(crate) fn parse_url(url: &str) -> Result<Uri, HttpError> {
-    let invalid = || HttpError::new(Kind::InvalidUrl).with_url_str(url);
-    let uri: Uri = url.parse().map_err(|error| invalid().with_source(error))?;
-    let scheme = uri
-        .scheme()
-        .ok_or_else(|| invalid().with_context("the URL has no scheme; use http:// or https://"))?;
+/// A URL a request can be sent to: a string (parsed) or an [`http::Uri`] (checked, not
+/// parsed again). Either way it must be an absolute `http` or `https` URL with a host, or
+/// the request fails with [`is_invalid_url`](HttpError::is_invalid_url).
+///
+/// Sealed: implemented for `&str`, `String`, `&String`, `Uri` and `&Uri`.
+pub trait IntoUrl: sealed::Sealed {
+    /// The checked URI.
+    #[doc(hidden)]
+    fn into_url(self) -> Result<Uri, HttpError>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for &str {}
+    impl Sealed for String {}
+    impl Sealed for &String {}
+    impl Sealed for http::Uri {}
+    impl Sealed for &http::Uri {}
+}
+
+impl IntoUrl for &str {
+    fn into_url(self) -> Result<Uri, HttpError> {
+        let invalid = || HttpError::new(Kind::InvalidUrl).with_url_str(self);
+        let uri: Uri = self.parse().map_err(|error| invalid().with_source(error))?;
+        match url_problem(&uri) {
+            None => Ok(uri),
+            Some(problem) => Err(invalid().with_context(problem)),
+        }
+    }
+}
+
+impl IntoUrl for String {
+    fn into_url(self) -> Result<Uri, HttpError> {
+        self.as_str().into_url()
+    }
+}
+
+impl IntoUrl for &String {
+    fn into_url(self) -> Result<Uri, HttpError> {
+        self.as_str().into_url()
+    }
+}
+
+impl IntoUrl for Uri {
+    fn into_url(self) -> Result<Uri, HttpError> {
+        match url_problem(&self) {
+            None => Ok(self),
+            Some(problem) => Err(HttpError::new(Kind::InvalidUrl)
+                .with_url(&self)
+                .with_context(problem)),
+        }
+    }
+}
+
+impl IntoUrl for &Uri {
+    fn into_url(self) -> Result<Uri, HttpError> {
+        self.clone().into_url()
+    }
+}
+
+/// What makes `uri` unusable as a request URL, if anything: it must be an absolute `http` or
+/// `https` URL with a host.
+fn url_problem(uri: &Uri) -> Option<String> {
+    let Some(scheme) = uri.scheme() else {
+        return Some("the URL has no scheme; use http:// or https://".into());
+    };
     if *scheme != Scheme::HTTP && *scheme != Scheme::HTTPS {
-        return Err(invalid().with_context(format!(
+        return Some(format!(
             "unsupported scheme {:?}; only http and https are allowed",
             scheme.as_str()
-        )));
+        ));
     }
     if uri.host().is_none_or(str::is_empty) {
-        return Err(invalid().with_context("the URL has no host"));
+        return Some("the URL has no host".into());
     }
-    Ok(uri)
+    None
 }
 
 /// Builds a [`Request`], and sends it when it was made from a client.
@@ -142,8 +203,8 @@ pub struct RequestBuilder<C> {
 }
 
 impl<C> RequestBuilder<C> {
-    pub(crate) fn new(client: C, method: Method, url: &str) -> Self {
-        let request = parse_url(url).map(|uri| Request {
+    pub(crate) fn new(client: C, method: Method, url: impl IntoUrl) -> Self {
+        let request = url.into_url().map(|uri| Request {
             method,
             uri,
             headers: HeaderMap::new(),
@@ -329,15 +390,19 @@ impl<C> RequestBuilder<C> {
     }
 }
 
-impl<C: HttpClient + ?Sized> RequestBuilder<&C> {
+impl<'a, C: HttpClient + ?Sized> RequestBuilder<&'a C> {
     /// Builds the request and sends it with the client it came from.
     ///
     /// # Cancel safety
     ///
     /// Dropping the future abandons the request, as described on [`HttpClient::send`].
-    pub async fn send(self) -> Result<Response, HttpError> {
-        let request = self.request?;
-        self.client.send(request).await
+    pub fn send(self) -> impl Future<Output = Result<Response, HttpError>> + Send + 'a {
+        // Not an `async fn`: the future is the client's own (or a ready error), so the builder
+        // is not carried inside it.
+        match self.request {
+            Ok(request) => Either::Left(self.client.send(request)),
+            Err(error) => Either::Right(std::future::ready(Err(error))),
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! [`Response`] and its body as a [`BodyStream`].
 
 use std::fmt;
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -140,31 +141,10 @@ impl Response {
     ///
     /// Dropping the future drops the response and its connection; the bytes read so far are
     /// lost.
-    pub async fn bytes(self) -> Result<Bytes, HttpError> {
-        let length = self.content_length();
-        self.body.check_length(length, &self.url)?;
-        let Self { url, mut body, .. } = self;
-        let first = match poll_fn(|cx| body.poll_chunk(cx, &url)).await {
-            None => return Ok(Bytes::new()),
-            Some(chunk) => chunk?,
-        };
-        // A body that arrives in one chunk is returned as it is, without a copy.
-        let Some(second) = poll_fn(|cx| body.poll_chunk(cx, &url)).await else {
-            return Ok(first);
-        };
-        let second = second?;
-        let capacity = length
-            .unwrap_or(0)
-            .min(body.limit())
-            .max((first.len() + second.len()) as u64);
-        // The limit bounds the allocation: a lying Content-Length cannot reserve more.
-        let mut buffer = BytesMut::with_capacity(usize::try_from(capacity).unwrap_or(0));
-        buffer.extend_from_slice(&first);
-        buffer.extend_from_slice(&second);
-        while let Some(chunk) = poll_fn(|cx| body.poll_chunk(cx, &url)).await {
-            buffer.extend_from_slice(&chunk?);
-        }
-        Ok(buffer.freeze())
+    pub fn bytes(self) -> impl Future<Output = Result<Bytes, HttpError>> + Send {
+        // Not an `async fn`: the future holds the reader once, without the headers.
+        let mut reader = self.into_reader();
+        async move { reader.collect().await }
     }
 
     /// The whole body as UTF-8 text; a body that is not valid UTF-8 fails with
@@ -173,16 +153,18 @@ impl Response {
     /// # Cancel safety
     ///
     /// As for [`bytes`](Self::bytes).
-    pub async fn text(self) -> Result<String, HttpError> {
-        let url = self.url.clone();
-        let bytes = self.bytes().await?;
-        String::from_utf8(bytes.into()).map_err(|error| {
-            let at = error.utf8_error().valid_up_to();
-            HttpError::new(Kind::Decode)
-                .with_url(&url)
-                .with_context(format!("the body is not valid UTF-8 (at byte {at})"))
-                .with_source(error.utf8_error())
-        })
+    pub fn text(self) -> impl Future<Output = Result<String, HttpError>> + Send {
+        let mut reader = self.into_reader();
+        async move {
+            let bytes = reader.collect().await?;
+            String::from_utf8(bytes.into()).map_err(|error| {
+                let at = error.utf8_error().valid_up_to();
+                HttpError::new(Kind::Decode)
+                    .with_url(&reader.url)
+                    .with_context(format!("the body is not valid UTF-8 (at byte {at})"))
+                    .with_source(error.utf8_error())
+            })
+        }
     }
 
     /// The whole body parsed as JSON into `T`; invalid JSON, or JSON of another shape, fails
@@ -191,20 +173,33 @@ impl Response {
     /// # Cancel safety
     ///
     /// As for [`bytes`](Self::bytes).
-    pub async fn json<T: DeserializeOwned>(self) -> Result<T, HttpError> {
-        let url = self.url.clone();
-        let bytes = self.bytes().await?;
-        serde_json::from_slice(&bytes).map_err(|error| {
-            HttpError::new(Kind::Decode)
-                .with_url(&url)
-                .with_context(format!(
-                    "the body is not valid JSON for {} (line {}, column {})",
-                    std::any::type_name::<T>(),
-                    error.line(),
-                    error.column()
-                ))
-                .with_source(error)
-        })
+    pub fn json<T: DeserializeOwned>(self) -> impl Future<Output = Result<T, HttpError>> + Send {
+        let mut reader = self.into_reader();
+        async move {
+            let bytes = reader.collect().await?;
+            serde_json::from_slice(&bytes).map_err(|error| {
+                HttpError::new(Kind::Decode)
+                    .with_url(&reader.url)
+                    .with_context(format!(
+                        "the body is not valid JSON for {} (line {}, column {})",
+                        std::any::type_name::<T>(),
+                        error.line(),
+                        error.column()
+                    ))
+                    .with_source(error)
+            })
+        }
+    }
+
+    fn into_reader(self) -> BodyReader {
+        let length = self.content_length();
+        let error = self.body.check_length(length, &self.url).err();
+        BodyReader {
+            url: self.url,
+            body: self.body,
+            length,
+            error,
+        }
     }
 
     /// The body as a stream of chunks, for downloads too large to hold in memory. The size
@@ -219,6 +214,45 @@ impl Response {
             body: self.body,
             error,
         }
+    }
+}
+
+/// What reading a whole body needs, without the rest of the response.
+struct BodyReader {
+    url: Uri,
+    body: Body,
+    length: Option<u64>,
+    error: Option<HttpError>,
+}
+
+impl BodyReader {
+    async fn collect(&mut self) -> Result<Bytes, HttpError> {
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        let Self { url, body, .. } = self;
+        let first = match poll_fn(|cx| body.poll_chunk(cx, url)).await {
+            None => return Ok(Bytes::new()),
+            Some(chunk) => chunk?,
+        };
+        // A body that arrives in one chunk is returned as it is, without a copy.
+        let Some(second) = poll_fn(|cx| body.poll_chunk(cx, url)).await else {
+            return Ok(first);
+        };
+        let second = second?;
+        let capacity = self
+            .length
+            .unwrap_or(0)
+            .min(body.limit())
+            .max((first.len() + second.len()) as u64);
+        // The limit bounds the allocation: a lying Content-Length cannot reserve more.
+        let mut buffer = BytesMut::with_capacity(usize::try_from(capacity).unwrap_or(0));
+        buffer.extend_from_slice(&first);
+        buffer.extend_from_slice(&second);
+        while let Some(chunk) = poll_fn(|cx| body.poll_chunk(cx, url)).await {
+            buffer.extend_from_slice(&chunk?);
+        }
+        Ok(buffer.freeze())
     }
 }
 

@@ -88,8 +88,8 @@ impl HttpSettings {
         self.timeout
     }
 
-    /// Sets the total timeout. `Duration::MAX` effectively disables it; do that only for
-    /// servers you trust.
+    /// Sets the total timeout. `Duration::MAX` disables it (no timer is registered); do that
+    /// only for servers you trust.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self

@@ -231,6 +231,20 @@ fn invalid_url_is_reported_before_anything_is_sent() {
 }
 
 #[test]
+fn a_uri_is_accepted_without_reparsing_and_still_checked() {
+    let (client, transport) = client(|_| ok("ok"));
+    let uri: http::Uri = "http://h/by-uri?x=1".parse().unwrap();
+    block_on(client.get(&uri).send()).unwrap();
+    assert_eq!(transport.seen.lock().unwrap()[0].uri(), &uri);
+    let relative: http::Uri = "/only/a/path".parse().unwrap();
+    assert!(
+        block_on(client.get(relative).send())
+            .unwrap_err()
+            .is_invalid_url()
+    );
+}
+
+#[test]
 fn redirects_are_followed_to_the_final_url() {
     let (client, transport) = client(|request| match request.uri().path() {
         "/a" => redirect(301, "/b"),

@@ -4,6 +4,9 @@ use ferry_core::http::{
     Client, HttpClient, HttpError, HttpSettings, InvalidCertificate, Request, Response,
 };
 
+use std::future::Future;
+use std::pin::Pin;
+
 use super::transport::TokioTransport;
 use crate::TokioRuntime;
 
@@ -82,9 +85,17 @@ impl TokioRuntime {
     }
 }
 
-#[async_trait::async_trait]
 impl HttpClient for TokioHttpClient {
-    async fn send(&self, request: Request) -> Result<Response, HttpError> {
-        self.client.execute(request).await
+    // Written out rather than through `#[async_trait]`, whose wrapper would add a second
+    // state machine around the client's: one box, one small future.
+    fn send<'life0, 'async_trait>(
+        &'life0 self,
+        request: Request,
+    ) -> Pin<Box<dyn Future<Output = Result<Response, HttpError>> + Send + 'async_trait>>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        Box::pin(self.client.execute(request))
     }
 }

@@ -72,12 +72,16 @@ impl TokioTransport {
             .enable_http1()
             .enable_http2()
             .wrap_connector(http);
-        let pool = PooledClient::builder(HandleExecutor(handle))
+        let mut builder = PooledClient::builder(HandleExecutor(handle));
+        builder
             .pool_idle_timeout(settings.pool_idle_timeout())
-            .pool_max_idle_per_host(settings.pool_max_idle_per_host())
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .build(https);
+            .pool_max_idle_per_host(settings.pool_max_idle_per_host());
+        if std::env::var_os("NO_POOL_TIMER").is_none() {
+            builder
+                .pool_timer(TokioTimer::new())
+                .timer(TokioTimer::new());
+        }
+        let pool = builder.build(https);
         Ok(Self { pool })
     }
 }
