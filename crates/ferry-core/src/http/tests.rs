@@ -488,3 +488,90 @@ fn response_debug_hides_set_cookie() {
     let shown = format!("{response:?}");
     assert!(!shown.contains("very-secret"), "{shown}");
 }
+
+/// A tracing subscriber that writes every span field and event field it sees into a string.
+#[derive(Default, Clone)]
+struct RecordingSubscriber {
+    seen: Arc<Mutex<String>>,
+    next_id: Arc<std::sync::atomic::AtomicU64>,
+}
+
+struct WriteFields<'a>(&'a mut String);
+
+impl tracing::field::Visit for WriteFields<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!("{}={value:?} ", field.name()));
+    }
+}
+
+impl tracing::Subscriber for RecordingSubscriber {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut seen = self.seen.lock().unwrap();
+        seen.push_str(span.metadata().name());
+        seen.push(' ');
+        span.record(&mut WriteFields(&mut seen));
+        let id = self
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::span::Id::from_u64(id + 1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        values.record(&mut WriteFields(&mut self.seen.lock().unwrap()));
+    }
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, event: &tracing::Event<'_>) {
+        event.record(&mut WriteFields(&mut self.seen.lock().unwrap()));
+    }
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[test]
+fn the_request_span_has_method_host_path_status_and_no_secrets() {
+    let (client, _) = client(|request| match request.uri().path() {
+        "/ok" => ok("fine"),
+        _ => Reply::Fail(TransportErrorKind::Connect),
+    });
+    let subscriber = RecordingSubscriber::default();
+    let seen = Arc::clone(&subscriber.seen);
+    tracing::subscriber::with_default(subscriber, || {
+        block_on(
+            client
+                .get("http://user:pw-SECRET@h/ok?token=t-SECRET")
+                .bearer_auth("auth-SECRET")
+                .attempt(2)
+                .send(),
+        )
+        .unwrap();
+        block_on(
+            client
+                .get("http://h/down?api_key=k-SECRET")
+                .sensitive_header("x-api-key", "h-SECRET")
+                .send(),
+        )
+        .unwrap_err();
+    });
+    let seen = seen.lock().unwrap().clone();
+    for expected in [
+        "http.request",
+        "method=GET",
+        "host=\"h\"",
+        "path=\"/ok\"",
+        "attempt=2",
+        "status=200",
+        "duration_ms=",
+    ] {
+        assert!(seen.contains(expected), "{expected} missing from {seen}");
+    }
+    assert!(seen.contains("failed to connect"), "{seen}");
+    assert!(!seen.contains("SECRET"), "a secret reached tracing: {seen}");
+}
