@@ -21,7 +21,9 @@
 //! ```
 
 mod fs;
+mod http;
 mod runtime;
 
 pub use fs::TokioFs;
+pub use http::{HttpClientBuildError, TokioHttpClient, TokioResponseBody, TokioTransport};
 pub use runtime::{NoTokioRuntime, TokioRuntime};
