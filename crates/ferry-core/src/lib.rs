@@ -14,6 +14,7 @@
 //! | worker tasks over a queue | [`WorkerPool`] |
 //! | `wait_for`, `timeout` | [`timeout()`], [`Deadline`] |
 //! | `to_thread` | [`to_thread()`] |
+//! | `AsyncStep` + `PipelineContext` | [`Pipeline`], [`PipelineContext`] ([`pipeline`]) |
 //!
 //! Backends (`ferry-tokio`, `ferry-smol`, `ferry-mock`) implement the [`rt`] traits; every
 //! item here works unchanged on each of them.
@@ -27,6 +28,7 @@ pub mod fs;
 pub mod gather;
 pub mod http;
 pub mod map;
+pub mod pipeline;
 pub mod pool;
 pub mod queue;
 pub mod semaphore;
@@ -38,6 +40,7 @@ pub use gather::{gather, gather_settled, try_gather};
 pub use limit::{ConcurrencyLimit, InvalidLimit};
 pub use map::{StreamConcurrencyExt, map_concurrent, map_concurrent_unordered};
 pub use panic::Panicked;
+pub use pipeline::{Pipeline, PipelineContext, PipelineError};
 pub use pool::{HandlerError, PoolReport, WorkerPool};
 pub use rt::{
     Clock, JoinError, JoinHandle, Runtime, Sleep, Spawn, SpawnBlocking, SpawnBlockingExt, SpawnExt,

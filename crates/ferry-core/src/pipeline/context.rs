@@ -1,0 +1,562 @@
+//! The state a run carries: its id, each step's counts and timing, failed records, progress.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::error::{
+    DeadRecord, Disposition, FailedRecord, FailurePolicy, PipelineError, RecordError,
+    RecordPosition,
+};
+use super::progress::{Progress, ProgressCallback, ProgressThrottle, rate};
+use crate::rt::Clock;
+
+/// A run's identifier, for logs and reports.
+///
+/// [`RunId::generate`] makes one unique across runs and processes; tests that want the same
+/// id every time (on the mock backend) set it with [`RunId::new`] or [`RunId::from_u64`],
+/// for example from the mock's seeded random source.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RunId(String);
+
+impl RunId {
+    /// An id the caller chose.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    /// `run-` and `n` as 16 hex digits: for ids drawn from a seeded random source.
+    pub fn from_u64(n: u64) -> Self {
+        Self(format!("run-{n:016x}"))
+    }
+
+    /// A fresh id, unique within the process (a counter) and, in practice, across processes
+    /// (the process id and the wall clock's nanoseconds at the call).
+    ///
+    /// This reads the wall clock, not ferry's [`Clock`]: it names the run and plays no part
+    /// in its timing.
+    pub fn generate() -> Self {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos() as u64);
+        Self(format!("run-{nanos:016x}-{:x}-{count}", std::process::id()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RunId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One step's counts and timing.
+///
+/// Once the step has finished, `records_in == records_out + failed + filtered`: no record
+/// disappears without being counted. While it runs, or if the run was dropped or stopped by
+/// another record's failure mid-way, [`in_flight`](Self::in_flight) says how many records it
+/// had taken and not finished with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StepStats {
+    /// The step's name.
+    pub name: String,
+    /// Records the step took in (for a reader: rows or lines it read).
+    pub records_in: u64,
+    /// Records the step handed on.
+    pub records_out: u64,
+    /// Records that failed, whatever the policy did with them: `skipped + dead_lettered`,
+    /// plus the one that stopped the run under [`FailurePolicy::FailRun`].
+    pub failed: u64,
+    /// Failed records left out under [`FailurePolicy::Skip`].
+    pub skipped: u64,
+    /// Failed records left out under [`FailurePolicy::DeadLetter`].
+    pub dead_lettered: u64,
+    /// Records a step left out on purpose (a filter), not because they failed.
+    pub filtered: u64,
+    /// Time from the step's start to its end (or to now, if it has not ended), on the
+    /// context's clock.
+    pub elapsed: Duration,
+    /// Whether the step ended (with success or an error), as opposed to still running or
+    /// dropped mid-way.
+    pub finished: bool,
+}
+
+impl StepStats {
+    /// Records taken in but neither handed on, failed nor filtered: in flight now, or dropped
+    /// when the run stopped mid-way.
+    pub fn in_flight(&self) -> u64 {
+        self.records_in
+            .saturating_sub(self.records_out + self.failed + self.filtered)
+    }
+
+    /// Whether every record taken in is accounted for: `in == out + failed + filtered`.
+    pub fn is_balanced(&self) -> bool {
+        self.records_in == self.records_out + self.failed + self.filtered
+    }
+}
+
+/// The end-of-run summary: the run id, each step's counts and timing, the failed records.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PipelineReport {
+    /// The run's id.
+    pub run_id: RunId,
+    /// Time since the context was made, on its clock.
+    pub elapsed: Duration,
+    /// One entry per step that started, in order.
+    pub steps: Vec<StepStats>,
+    /// Records skipped or dead-lettered, in the order they failed.
+    pub failures: Vec<FailedRecord>,
+}
+
+impl fmt::Display for PipelineReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "run {} in {:.3?}", self.run_id, self.elapsed)?;
+        writeln!(
+            f,
+            "  {:<16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>10}",
+            "step", "in", "out", "failed", "skipped", "dead", "filtered", "time"
+        )?;
+        for step in &self.steps {
+            writeln!(
+                f,
+                "  {:<16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>10.3?}{}",
+                step.name,
+                step.records_in,
+                step.records_out,
+                step.failed,
+                step.skipped,
+                step.dead_lettered,
+                step.filtered,
+                step.elapsed,
+                if step.finished { "" } else { " (not finished)" }
+            )?;
+        }
+        for failure in &self.failures {
+            writeln!(f, "  {:?}: {failure}", failure.disposition)?;
+        }
+        Ok(())
+    }
+}
+
+struct StepState {
+    stats: StepStats,
+    started: Instant,
+    ended: Option<Instant>,
+    total: Option<u64>,
+    reported_done: u64,
+    reported_at: Instant,
+}
+
+struct RunState {
+    steps: Vec<StepState>,
+    failures: Vec<FailedRecord>,
+}
+
+/// The shared state of one pipeline run: its id, each step's counts and timing (on a ferry
+/// [`Clock`], so exact on the mock backend), the records skipped or dead-lettered, and where
+/// progress goes.
+///
+/// Make one per run and pass it to [`Pipeline::run`](super::Pipeline::run); read
+/// [`report`](Self::report) at the end, or at any time from another task (it is `Sync`).
+///
+/// ```
+/// use std::time::Instant;
+/// use ferry_core::Clock;
+/// use ferry_core::pipeline::{PipelineContext, RunId};
+///
+/// struct WallClock;
+/// impl Clock for WallClock {
+///     fn now(&self) -> Instant {
+///         Instant::now()
+///     }
+/// }
+///
+/// let ctx = PipelineContext::builder(WallClock)
+///     .run_id(RunId::new("nightly-42"))
+///     .on_progress(|progress| println!("{}: {} done", progress.step, progress.done))
+///     .build();
+/// assert_eq!(ctx.run_id().as_str(), "nightly-42");
+/// ```
+pub struct PipelineContext {
+    run_id: RunId,
+    clock: Arc<dyn Clock>,
+    created: Instant,
+    progress: Option<ProgressCallback>,
+    throttle: ProgressThrottle,
+    state: Mutex<RunState>,
+}
+
+impl fmt::Debug for PipelineContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PipelineContext")
+            .field("run_id", &self.run_id)
+            .field("throttle", &self.throttle)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`PipelineContext`]; see [`PipelineContext::builder`].
+pub struct PipelineContextBuilder {
+    clock: Arc<dyn Clock>,
+    run_id: Option<RunId>,
+    progress: Option<ProgressCallback>,
+    throttle: ProgressThrottle,
+}
+
+impl fmt::Debug for PipelineContextBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PipelineContextBuilder")
+            .field("run_id", &self.run_id)
+            .field("throttle", &self.throttle)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PipelineContextBuilder {
+    /// Sets the run id (by default [`RunId::generate`]).
+    #[must_use]
+    pub fn run_id(mut self, id: RunId) -> Self {
+        self.run_id = Some(id);
+        self
+    }
+
+    /// Sends progress reports to `callback`, as often as the
+    /// [`progress_throttle`](Self::progress_throttle) allows (by default every 100 records or
+    /// 100 ms). See [`ProgressCallback`] for where it runs. To feed a UI task, send the
+    /// [`Progress`] into a channel from here.
+    #[must_use]
+    pub fn on_progress(mut self, callback: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(callback));
+        self
+    }
+
+    /// Sets how often progress is reported.
+    #[must_use]
+    pub fn progress_throttle(mut self, throttle: ProgressThrottle) -> Self {
+        self.throttle = throttle;
+        self
+    }
+
+    /// Makes the context; its run's clock starts now.
+    pub fn build(self) -> PipelineContext {
+        let created = self.clock.now();
+        PipelineContext {
+            run_id: self.run_id.unwrap_or_else(RunId::generate),
+            clock: self.clock,
+            created,
+            progress: self.progress,
+            throttle: self.throttle,
+            state: Mutex::new(RunState {
+                steps: Vec::new(),
+                failures: Vec::new(),
+            }),
+        }
+    }
+}
+
+impl PipelineContext {
+    /// A context with a generated run id, no progress callback, timed on `clock` (pass the
+    /// runtime: every backend's runtime is a [`Clock`]).
+    pub fn new(clock: impl Clock + 'static) -> Self {
+        Self::builder(clock).build()
+    }
+
+    /// A builder to set the run id and progress reporting.
+    pub fn builder(clock: impl Clock + 'static) -> PipelineContextBuilder {
+        PipelineContextBuilder {
+            clock: Arc::new(clock),
+            run_id: None,
+            progress: None,
+            throttle: ProgressThrottle::default(),
+        }
+    }
+
+    /// The run's id.
+    pub fn run_id(&self) -> &RunId {
+        &self.run_id
+    }
+
+    /// The clock steps are timed on.
+    pub fn clock(&self) -> &dyn Clock {
+        &*self.clock
+    }
+
+    /// The counts and timing of every step that has started, in order.
+    pub fn steps(&self) -> Vec<StepStats> {
+        let now = self.clock.now();
+        self.lock()
+            .steps
+            .iter()
+            .map(|step| snapshot(step, now))
+            .collect()
+    }
+
+    /// The records skipped under [`FailurePolicy::Skip`], in the order they failed.
+    pub fn skipped(&self) -> Vec<FailedRecord> {
+        self.failures_with(Disposition::Skipped)
+    }
+
+    /// The records dead-lettered under [`FailurePolicy::DeadLetter`], in the order they
+    /// failed, each with its error and (when the step could keep it) the record.
+    pub fn dead_letters(&self) -> Vec<FailedRecord> {
+        self.failures_with(Disposition::DeadLettered)
+    }
+
+    /// The summary so far: at the end of a run, its report.
+    pub fn report(&self) -> PipelineReport {
+        let now = self.clock.now();
+        let state = self.lock();
+        PipelineReport {
+            run_id: self.run_id.clone(),
+            elapsed: now.saturating_duration_since(self.created),
+            steps: state.steps.iter().map(|step| snapshot(step, now)).collect(),
+            failures: state.failures.clone(),
+        }
+    }
+
+    /// Starts counting a new step; [`Pipeline::run`](super::Pipeline::run) calls it for each
+    /// step, in order.
+    pub fn begin_step(&self, name: &str) -> StepRecorder<'_> {
+        let now = self.clock.now();
+        let mut state = self.lock();
+        state.steps.push(StepState {
+            stats: StepStats {
+                name: name.to_owned(),
+                records_in: 0,
+                records_out: 0,
+                failed: 0,
+                skipped: 0,
+                dead_lettered: 0,
+                filtered: 0,
+                elapsed: Duration::ZERO,
+                finished: false,
+            },
+            started: now,
+            ended: None,
+            total: None,
+            reported_done: 0,
+            reported_at: now,
+        });
+        StepRecorder {
+            ctx: self,
+            index: state.steps.len() - 1,
+            name: name.to_owned(),
+        }
+    }
+
+    fn failures_with(&self, disposition: Disposition) -> Vec<FailedRecord> {
+        self.lock()
+            .failures
+            .iter()
+            .filter(|failure| failure.disposition == disposition)
+            .cloned()
+            .collect()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, RunState> {
+        // A panic in a progress callback never happens under the lock, and counting cannot
+        // panic, so a poisoned lock still holds consistent counts.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn snapshot(step: &StepState, now: Instant) -> StepStats {
+    let mut stats = step.stats.clone();
+    stats.elapsed = step
+        .ended
+        .unwrap_or(now)
+        .saturating_duration_since(step.started);
+    stats
+}
+
+/// Counts what one step does, for the step's own code: custom [`Step`](super::Step)s call it
+/// for every record they take in, hand on, filter out or fail.
+///
+/// Each call updates the context at once, so a dropped run leaves counts that say exactly
+/// what was done, and sends a progress report if the throttle allows.
+#[derive(Debug)]
+pub struct StepRecorder<'a> {
+    ctx: &'a PipelineContext,
+    index: usize,
+    name: String,
+}
+
+impl StepRecorder<'_> {
+    /// The step's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The run's context.
+    pub fn context(&self) -> &PipelineContext {
+        self.ctx
+    }
+
+    /// Says how many records the step expects to handle in all, for progress reports.
+    pub fn expect_total(&self, total: u64) {
+        self.ctx.lock().steps[self.index].total = Some(total);
+    }
+
+    /// Counts `n` records taken in.
+    pub fn received(&self, n: u64) {
+        self.ctx.lock().steps[self.index].stats.records_in += n;
+    }
+
+    /// Counts `n` records handed on.
+    pub fn succeeded(&self, n: u64) {
+        self.update(|stats| stats.records_out += n);
+    }
+
+    /// Counts `n` records left out on purpose (not failures).
+    pub fn filtered(&self, n: u64) {
+        self.update(|stats| stats.filtered += n);
+    }
+
+    /// Counts a failed record and applies `policy` to it.
+    ///
+    /// `record` is called only under [`FailurePolicy::DeadLetter`], to keep a copy of the
+    /// record if the step has one.
+    ///
+    /// # Errors
+    ///
+    /// [`PipelineError::Record`] under [`FailurePolicy::FailRun`]: the step should return it
+    /// at once.
+    pub fn failed(
+        &self,
+        policy: FailurePolicy,
+        position: RecordPosition,
+        error: RecordError,
+        record: impl FnOnce() -> Option<DeadRecord>,
+    ) -> Result<(), PipelineError> {
+        let disposition = match policy {
+            FailurePolicy::FailRun => {
+                self.update(|stats| stats.failed += 1);
+                return Err(PipelineError::Record {
+                    step: self.name.clone(),
+                    position,
+                    source: error,
+                });
+            }
+            FailurePolicy::Skip => Disposition::Skipped,
+            FailurePolicy::DeadLetter => Disposition::DeadLettered,
+        };
+        let record = match disposition {
+            Disposition::DeadLettered => record(),
+            Disposition::Skipped => None,
+        };
+        let failure = FailedRecord {
+            step: self.name.clone(),
+            step_index: self.index,
+            position,
+            error,
+            disposition,
+            record,
+        };
+        self.update(move |stats| {
+            stats.failed += 1;
+            match disposition {
+                Disposition::Skipped => stats.skipped += 1,
+                Disposition::DeadLettered => stats.dead_lettered += 1,
+            }
+        });
+        self.ctx.lock().failures.push(failure);
+        Ok(())
+    }
+
+    /// Counts `n` more failed records without reports of their own: the rest of a batch whose
+    /// failure stops the run.
+    pub(crate) fn failed_with_run(&self, n: u64) {
+        self.update(|stats| stats.failed += n);
+    }
+
+    /// A [`PipelineError::Step`] for this step: the step failed as a whole.
+    pub fn step_error(
+        &self,
+        error: impl std::error::Error + Send + Sync + 'static,
+    ) -> PipelineError {
+        PipelineError::Step {
+            step: self.name.clone(),
+            source: Arc::new(error),
+        }
+    }
+
+    /// Marks the step ended and sends its last progress report;
+    /// [`Pipeline::run`](super::Pipeline::run) calls it when the step's future completes.
+    pub fn finish(&self) {
+        let now = self.ctx.clock.now();
+        let progress = {
+            let mut state = self.ctx.lock();
+            let step = &mut state.steps[self.index];
+            step.ended = Some(now);
+            step.stats.finished = true;
+            self.ctx
+                .progress
+                .as_ref()
+                .map(|_| progress_of(self.index, step, now, true))
+        };
+        self.send(progress);
+    }
+
+    fn update(&self, change: impl FnOnce(&mut StepStats)) {
+        let throttle = self.ctx.throttle;
+        let wants_progress = self.ctx.progress.is_some();
+        let progress = {
+            let mut state = self.ctx.lock();
+            let step = &mut state.steps[self.index];
+            change(&mut step.stats);
+            if wants_progress {
+                let now = self.ctx.clock.now();
+                let done = done(&step.stats);
+                let due = done.saturating_sub(step.reported_done) >= throttle.every_items.max(1)
+                    || now.saturating_duration_since(step.reported_at) >= throttle.every;
+                if due {
+                    step.reported_done = done;
+                    step.reported_at = now;
+                    Some(progress_of(self.index, step, now, false))
+                } else {
+                    None
+                }
+            } else {
+                None
+            }
+        };
+        self.send(progress);
+    }
+
+    fn send(&self, progress: Option<Progress>) {
+        if let (Some(callback), Some(progress)) = (&self.ctx.progress, progress) {
+            callback(&progress);
+        }
+    }
+}
+
+fn done(stats: &StepStats) -> u64 {
+    stats.records_out + stats.failed + stats.filtered
+}
+
+fn progress_of(index: usize, step: &StepState, now: Instant, finished: bool) -> Progress {
+    let elapsed = now.saturating_duration_since(step.started);
+    let done = done(&step.stats);
+    Progress {
+        step: step.stats.name.clone(),
+        step_index: index,
+        total: step.total,
+        done,
+        succeeded: step.stats.records_out,
+        failed: step.stats.failed,
+        elapsed,
+        rate_per_second: rate(done, elapsed),
+        finished,
+    }
+}

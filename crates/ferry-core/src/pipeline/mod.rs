@@ -1,0 +1,83 @@
+//! Pipelines of typed steps with a run context: the asyncio lessons' `AsyncStep` and
+//! `PipelineContext`.
+//!
+//! A [`Step`] takes a batch of records and gives one back; [`Pipeline::new`] and
+//! [`Pipeline::then`] chain steps whose types line up, and [`Pipeline::run`] runs them in
+//! order with a [`PipelineContext`] that holds:
+//!
+//! - the run's id ([`RunId`]: generated, or set by the caller for deterministic tests);
+//! - each step's counts and timing ([`StepStats`]: in, out, failed, skipped, dead-lettered,
+//!   filtered, time on ferry's [`Clock`](crate::Clock), so exact on the mock backend);
+//! - the records that failed and were skipped or dead-lettered ([`FailedRecord`]);
+//! - where progress goes ([`Progress`] to a callback, throttled by [`ProgressThrottle`]).
+//!
+//! Each step has a [`FailurePolicy`] for records that fail: stop the run with a
+//! [`PipelineError`] naming the step and the record's position, skip and report, or keep in a
+//! dead-letter list. No record disappears without being counted: for every finished step,
+//! `in == out + failed + filtered`.
+//!
+//! | step | does |
+//! |---|---|
+//! | [`ReadCsv`] | reads CSV files into serde records; malformed rows are [`CsvRowError`]s with line numbers |
+//! | [`ReadJsonLines`] | reads JSON Lines files; invalid lines are [`JsonLineError`]s with line numbers |
+//! | [`Enrich`] | calls an async function per record, a bounded number at once; panics are failures |
+//! | [`Batch`] | calls an async function per batch of N records, a bounded number of batches at once |
+//! | [`WriteJsonLines`] | writes records to a JSON Lines file through the [`FileSystem`](crate::fs::FileSystem), atomically or streaming |
+//! | [`Map`], [`TryMap`], [`Filter`] | plain functions per record |
+//!
+//! ```
+//! use std::time::Instant;
+//! use ferry_core::{Clock, ConcurrencyLimit};
+//! use ferry_core::pipeline::{Enrich, FailurePolicy, Pipeline, PipelineContext, TryMap};
+//!
+//! # struct WallClock;
+//! # impl Clock for WallClock { fn now(&self) -> Instant { Instant::now() } }
+//! async fn price_of(sku: u32) -> Result<(u32, f64), std::io::Error> {
+//!     Ok((sku, f64::from(sku) * 1.5))
+//! }
+//!
+//! let pipeline = Pipeline::new(
+//!     TryMap::new("parse", |text: &str| text.parse::<u32>()).on_failure(FailurePolicy::DeadLetter),
+//! )
+//! .then(Enrich::new("price", ConcurrencyLimit::new(8)?, price_of));
+//!
+//! let ctx = PipelineContext::new(WallClock);
+//! let priced = futures::executor::block_on(pipeline.run(vec!["1", "x", "4"], &ctx))?;
+//! assert_eq!(priced, [(1, 1.5), (4, 6.0)]);
+//!
+//! let report = ctx.report();
+//! assert_eq!(report.steps[0].failed, 1);
+//! assert!(report.steps.iter().all(|step| step.is_balanced()));
+//! assert_eq!(ctx.dead_letters()[0].position().to_string(), "record #1");
+//! println!("{report}");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Cancel safety
+//!
+//! Dropping [`Pipeline::run`]'s future stops the run at once: records in flight are dropped,
+//! later steps never run, and the context's counts say what each step had finished (the
+//! records it held are [`StepStats::in_flight`]). See [`Pipeline::run`].
+
+mod batch;
+mod context;
+mod enrich;
+mod error;
+mod jsonl;
+mod progress;
+mod read_csv;
+mod step;
+
+pub use batch::{Batch, BatchLengthMismatch};
+pub use context::{
+    PipelineContext, PipelineContextBuilder, PipelineReport, RunId, StepRecorder, StepStats,
+};
+pub use enrich::Enrich;
+pub use error::{
+    DeadRecord, Disposition, FailedRecord, FailurePolicy, InvalidBatchSize, PipelineError,
+    RecordError, RecordPosition,
+};
+pub use jsonl::{JsonLineError, ReadJsonLines, WriteJsonLines, WriteStyle};
+pub use progress::{Progress, ProgressCallback, ProgressThrottle};
+pub use read_csv::{CsvHeaderError, CsvRowError, CsvRowErrorKind, ReadCsv};
+pub use step::{Filter, Map, One, Pipeline, Stages, Step, Then, TryMap};
