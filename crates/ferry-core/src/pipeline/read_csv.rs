@@ -210,7 +210,7 @@ impl<T: DeserializeOwned, F> ReadCsv<T, F> {
                     // Reading from memory, only a malformed row gets here; the reader has
                     // moved past it, so the next call reads the next row.
                     step.received(1);
-                    let line = error.position().map_or(0, ::csv::Position::line);
+                    let line = error.position().map_or(0, |at| line_of(bytes, at));
                     let failure =
                         self.row_error(path, line, CsvRowErrorKind::Record(error.to_string()));
                     self.fail(step, failure, None)?;
@@ -221,7 +221,7 @@ impl<T: DeserializeOwned, F> ReadCsv<T, F> {
                 }
             }
             step.received(1);
-            let line = row.position().map_or(0, ::csv::Position::line);
+            let line = row.position().map_or(0, |at| line_of(bytes, at));
             let expected = *expected.get_or_insert(row.len());
             if row.len() != expected {
                 let kind = CsvRowErrorKind::FieldCount {
@@ -268,6 +268,22 @@ impl<T: DeserializeOwned, F> ReadCsv<T, F> {
             row.map(|row| DeadRecord::Text(row_text(row, delimiter)))
         })
     }
+}
+
+/// The line a row starts on.
+///
+/// The csv crate gives the position where it started reading, which is before any blank
+/// lines it skipped on the way to the row; the blank lines are counted here.
+fn line_of(bytes: &[u8], at: &::csv::Position) -> u64 {
+    let start = usize::try_from(at.byte()).unwrap_or(usize::MAX);
+    let skipped = bytes
+        .get(start..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|&&byte| byte == b'\n' || byte == b'\r')
+        .filter(|&&byte| byte == b'\n')
+        .count();
+    at.line() + skipped as u64
 }
 
 /// The row's fields joined by the delimiter: its text, give or take quoting.
