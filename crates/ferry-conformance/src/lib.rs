@@ -21,6 +21,7 @@
 //! Cases fail by panicking with a message that says what was expected, like any test.
 
 pub mod fs;
+pub mod pipeline;
 pub mod runtime;
 pub mod toolkit;
 
