@@ -140,7 +140,7 @@ fn the_first_malformed_csv_row_fails_the_run_under_fail_run() {
     assert_eq!(error.position(), Some(&line("products.csv", 3)));
     assert_eq!(
         error.to_string(),
-        "step `read` failed at products.csv line 3: products.csv, line 3: expected 3 fields, found 2"
+        "step `read`: products.csv, line 3: expected 3 fields, found 2 (the run stopped)"
     );
 }
 

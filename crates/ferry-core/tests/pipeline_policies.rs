@@ -56,7 +56,7 @@ fn fail_run_stops_with_an_error_naming_the_step_and_the_record() {
     assert_eq!(error.position(), Some(&RecordPosition::Index(2)));
     assert_eq!(
         error.to_string(),
-        "step `lookup` failed at record #2: lookup of 3 failed"
+        "step `lookup`, record #2: lookup of 3 failed (the run stopped)"
     );
     let PipelineError::Record { source, .. } = &error else {
         panic!("expected a record error, got {error:?}");

@@ -140,8 +140,14 @@ impl fmt::Display for PipelineReport {
                 if step.finished { "" } else { " (not finished)" }
             )?;
         }
-        for failure in &self.failures {
+        // A long run can fail thousands of records: the first few show what went wrong,
+        // the context's lists hold them all.
+        const SHOWN: usize = 10;
+        for failure in self.failures.iter().take(SHOWN) {
             writeln!(f, "  {:?}: {failure}", failure.disposition)?;
+        }
+        if self.failures.len() > SHOWN {
+            writeln!(f, "  ... and {} more", self.failures.len() - SHOWN)?;
         }
         Ok(())
     }

@@ -134,7 +134,16 @@ impl FailedRecord {
 
 impl fmt::Display for FailedRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "step `{}`, {}: {}", self.step, self.position, self.error)
+        f.write_str(&describe(&self.step, &self.position, &self.error))
+    }
+}
+
+/// `step `name`, position: error`, leaving out a line position: the errors of records read
+/// from files name the file and line themselves.
+fn describe(step: &str, position: &RecordPosition, error: &RecordError) -> String {
+    match position {
+        RecordPosition::Line { .. } => format!("step `{step}`: {error}"),
+        _ => format!("step `{step}`, {position}: {error}"),
     }
 }
 
@@ -143,7 +152,7 @@ impl fmt::Display for FailedRecord {
 #[non_exhaustive]
 pub enum PipelineError {
     /// A record failed in a step whose policy is [`FailurePolicy::FailRun`].
-    #[error("step `{step}` failed at {position}: {source}")]
+    #[error("{} (the run stopped)", describe(.step, .position, .source))]
     Record {
         /// The step's name.
         step: String,
