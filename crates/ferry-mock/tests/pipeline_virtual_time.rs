@@ -287,6 +287,45 @@ fn failed_enrichments_are_dead_lettered_and_the_timing_stays_exact() {
 }
 
 #[test]
+fn a_streaming_chain_takes_exactly_the_latency_times_the_waves() {
+    ferry_mock::run(6, |rt| async move {
+        let mut text = String::new();
+        for id in 0..100 {
+            writeln!(text, "{{\"id\":{id},\"amount\":1.5}}").unwrap();
+        }
+        let fs = MemFs::default().with_file("orders.jsonl", text);
+        let gauge = Gauge::default();
+        let read = ReadJsonLines::<Order, _>::new("read", fs.clone());
+        let enrich = Enrich::new(
+            "enrich",
+            ConcurrencyLimit::new(10).unwrap(),
+            lookup(rt.clone(), gauge.clone()),
+        );
+        let write = WriteJsonLines::new("write", fs.clone(), "out.jsonl")
+            .style(ferry_core::pipeline::WriteStyle::Streaming);
+        let ctx = PipelineContext::new(rt.clone());
+
+        let orders = read.stream("orders.jsonl", &ctx);
+        let written = write
+            .write_stream(enrich.stream(orders, &ctx), &ctx)
+            .await
+            .unwrap();
+
+        assert_eq!(written, 100);
+        // Streaming keeps ten calls in flight all along: 100 calls of 100 ms take 1 s.
+        assert_eq!(rt.elapsed(), Duration::from_secs(1));
+        assert_eq!(gauge.peak(), 10);
+        let out = fs.contents("out.jsonl").unwrap();
+        let ids: Vec<u32> = out
+            .lines()
+            .map(|line| serde_json::from_str::<Enriched>(line).unwrap().id)
+            .collect();
+        assert_eq!(ids, (0..100).collect::<Vec<_>>());
+        assert!(ctx.steps().iter().all(|s| s.finished && s.is_balanced()));
+    });
+}
+
+#[test]
 fn a_run_id_drawn_from_the_mock_seed_is_the_same_on_every_replay() {
     let id = |seed| {
         ferry_mock::run(seed, |rt| async move {

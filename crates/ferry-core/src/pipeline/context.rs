@@ -480,6 +480,15 @@ impl StepRecorder<'_> {
         Ok(())
     }
 
+    /// A second handle on the same step, for a stream that counts in two places.
+    pub(crate) fn duplicate(&self) -> Self {
+        Self {
+            ctx: self.ctx,
+            index: self.index,
+            name: self.name.clone(),
+        }
+    }
+
     /// Counts `n` more failed records without reports of their own: the rest of a batch whose
     /// failure stops the run.
     pub(crate) fn failed_with_run(&self, n: u64) {

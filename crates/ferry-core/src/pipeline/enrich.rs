@@ -54,10 +54,10 @@ use crate::panic::Panicked;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Enrich<F> {
-    name: String,
-    limit: ConcurrencyLimit,
-    f: F,
-    policy: FailurePolicy,
+    pub(super) name: String,
+    pub(super) limit: ConcurrencyLimit,
+    pub(super) f: F,
+    pub(super) policy: FailurePolicy,
 }
 
 impl<F> Enrich<F> {

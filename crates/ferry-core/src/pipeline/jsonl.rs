@@ -40,8 +40,8 @@ pub struct JsonLineError {
 /// read. Blank lines are skipped and a `\r` before the `\n` is ignored. A file that cannot be
 /// read fails the step ([`PipelineError::Step`]). Each file is read whole before parsing.
 pub struct ReadJsonLines<T, F> {
-    name: String,
-    fs: F,
+    pub(super) name: String,
+    pub(super) fs: F,
     policy: FailurePolicy,
     record: PhantomData<fn() -> T>,
 }
@@ -110,35 +110,49 @@ impl<T: DeserializeOwned, F> ReadJsonLines<T, F> {
         records: &mut Vec<T>,
     ) -> Result<(), PipelineError> {
         for (index, line) in bytes.split(|&byte| byte == b'\n').enumerate() {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            step.received(1);
-            match serde_json::from_slice::<T>(line) {
-                Ok(record) => {
-                    records.push(record);
-                    step.succeeded(1);
-                }
-                Err(error) => {
-                    let number = index as u64 + 1;
-                    let failure = JsonLineError {
-                        path: path.to_owned(),
-                        line: number,
-                        column: error.column(),
-                        message: error.to_string(),
-                    };
-                    let position = RecordPosition::Line {
-                        path: path.to_owned(),
-                        line: number,
-                    };
-                    step.failed(self.policy, position, Arc::new(failure), || {
-                        Some(DeadRecord::Text(String::from_utf8_lossy(line).into_owned()))
-                    })?;
-                }
+            if let Some(record) = self.parse_line(line, index as u64 + 1, path, step)? {
+                records.push(record);
             }
         }
         Ok(())
+    }
+
+    /// Parses one line (without its `\n`), counting it: `Ok(None)` for a blank line or a
+    /// failed one that the policy leaves out.
+    pub(super) fn parse_line(
+        &self,
+        line: &[u8],
+        number: u64,
+        path: &Path,
+        step: &StepRecorder<'_>,
+    ) -> Result<Option<T>, PipelineError> {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        step.received(1);
+        match serde_json::from_slice::<T>(line) {
+            Ok(record) => {
+                step.succeeded(1);
+                Ok(Some(record))
+            }
+            Err(error) => {
+                let failure = JsonLineError {
+                    path: path.to_owned(),
+                    line: number,
+                    column: error.column(),
+                    message: error.to_string(),
+                };
+                let position = RecordPosition::Line {
+                    path: path.to_owned(),
+                    line: number,
+                };
+                step.failed(self.policy, position, Arc::new(failure), || {
+                    Some(DeadRecord::Text(String::from_utf8_lossy(line).into_owned()))
+                })?;
+                Ok(None)
+            }
+        }
     }
 }
 
@@ -164,10 +178,10 @@ pub enum WriteStyle {
 /// error). Records count as out once their line is handed to the file (streaming) or once
 /// the file is in place (atomic).
 pub struct WriteJsonLines<F> {
-    name: String,
-    fs: F,
-    path: PathBuf,
-    style: WriteStyle,
+    pub(super) name: String,
+    pub(super) fs: F,
+    pub(super) path: PathBuf,
+    pub(super) style: WriteStyle,
     policy: FailurePolicy,
 }
 
@@ -233,7 +247,7 @@ where
 
 impl<F: FileSystem> WriteJsonLines<F> {
     /// Appends `record`'s line to `buffer`, or counts it failed and leaves `buffer` as it was.
-    fn serialize_line<T: Serialize>(
+    pub(super) fn serialize_line<T: Serialize>(
         &self,
         index: usize,
         record: &T,
@@ -308,7 +322,7 @@ impl<F: FileSystem> WriteJsonLines<F> {
     }
 }
 
-async fn write_all(file: &mut FileWriter, mut bytes: &[u8]) -> io::Result<()> {
+pub(super) async fn write_all(file: &mut FileWriter, mut bytes: &[u8]) -> io::Result<()> {
     while !bytes.is_empty() {
         let n =
             futures_util::future::poll_fn(|cx| Pin::new(&mut *file).poll_write(cx, bytes)).await?;

@@ -53,6 +53,46 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Batches or streams
+//!
+//! A [`Pipeline`] hands each step the whole batch the step before gave back: simple, and the
+//! right shape for the lessons' files of thousands of records. For files that do not fit in
+//! memory, the steps that read, call and write have streaming forms that pass records on one
+//! by one, counting into the same context: [`ReadJsonLines::stream`], [`Enrich::stream`] and
+//! [`WriteJsonLines::write_stream`].
+//!
+//! ```
+//! # use std::time::Instant;
+//! # use ferry_core::Clock;
+//! # struct WallClock;
+//! # impl Clock for WallClock { fn now(&self) -> Instant { Instant::now() } }
+//! use ferry_core::ConcurrencyLimit;
+//! use ferry_core::fs::FileSystem;
+//! use ferry_core::pipeline::{
+//!     Enrich, FailurePolicy, PipelineContext, PipelineError, ReadJsonLines, WriteJsonLines,
+//! };
+//!
+//! #[derive(serde::Deserialize, serde::Serialize)]
+//! struct Event {
+//!     id: u64,
+//! }
+//!
+//! async fn score(event: Event) -> Result<(u64, f64), std::io::Error> {
+//!     Ok((event.id, event.id as f64 / 2.0))
+//! }
+//!
+//! /// Scores a file of any size, 32 calls at a time, with one chunk of it in memory.
+//! async fn score_file(fs: impl FileSystem) -> Result<u64, PipelineError> {
+//!     let ctx = PipelineContext::new(WallClock);
+//!     let read = ReadJsonLines::<Event, _>::new("read", &fs).on_failure(FailurePolicy::Skip);
+//!     let score = Enrich::new("score", ConcurrencyLimit::new(32).unwrap(), score);
+//!     let write = WriteJsonLines::new("write", &fs, "scores.jsonl");
+//!     // An upstream error (a file that cannot be read) flows down and stops the write.
+//!     let events = read.stream("events.jsonl", &ctx);
+//!     write.write_stream(score.stream(events, &ctx), &ctx).await
+//! }
+//! ```
+//!
 //! # Cancel safety
 //!
 //! Dropping [`Pipeline::run`]'s future stops the run at once: records in flight are dropped,
@@ -67,6 +107,7 @@ mod jsonl;
 mod progress;
 mod read_csv;
 mod step;
+mod stream;
 
 pub use batch::{Batch, BatchLengthMismatch};
 pub use context::{
