@@ -145,6 +145,30 @@ fn the_first_malformed_csv_row_fails_the_run_under_fail_run() {
 }
 
 #[test]
+fn line_numbers_stay_right_after_quoted_fields_that_span_lines() {
+    let text = "sku,price,stock\n\"a1\nsecond line\",2.5,1\n\na2,oops,2\n";
+    let fs = MemFs::default().with_file("q.csv", text);
+    let read = ReadCsv::<Product, _>::new("read", fs).on_failure(FailurePolicy::Skip);
+    let ctx = PipelineContext::new(ManualClock::new());
+    let rows = block_on(Pipeline::new(read).run(vec!["q.csv"], &ctx)).unwrap();
+    assert_eq!(rows, [product("a1\nsecond line", 2.5, 1)]);
+    // Header on 1, the quoted row on 2-3, a blank line on 4, the bad row on 5.
+    assert_eq!(csv_errors(&ctx)[0].line, 5);
+}
+
+#[test]
+fn an_empty_csv_file_or_one_with_only_a_header_gives_no_records() {
+    let fs = MemFs::default()
+        .with_file("empty.csv", "")
+        .with_file("header.csv", "sku,price,stock\n");
+    let ctx = PipelineContext::new(ManualClock::new());
+    let read = Pipeline::new(ReadCsv::<Product, _>::new("read", fs));
+    let rows = block_on(read.run(vec!["empty.csv", "header.csv"], &ctx)).unwrap();
+    assert!(rows.is_empty());
+    assert_eq!(ctx.steps()[0].records_in, 0);
+}
+
+#[test]
 fn csv_without_headers_maps_fields_by_position_and_names_columns_by_number() {
     let fs = MemFs::default().with_file("rows.tsv", "a1\t2.5\t10\na2\t1.0\tmany\n");
     let read = ReadCsv::<(String, f64, u32), _>::new("read", fs)

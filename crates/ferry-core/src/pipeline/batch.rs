@@ -8,11 +8,11 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use super::context::StepRecorder;
 use super::enrich::call_catching;
 use super::error::{
     DeadRecord, FailurePolicy, InvalidBatchSize, PipelineError, RecordError, RecordPosition,
 };
+use super::recorder::StepRecorder;
 use super::step::Step;
 use crate::limit::ConcurrencyLimit;
 

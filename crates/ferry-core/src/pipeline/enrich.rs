@@ -8,8 +8,8 @@ use std::sync::Arc;
 use futures_util::{FutureExt, StreamExt};
 use serde::Serialize;
 
-use super::context::StepRecorder;
 use super::error::{DeadRecord, FailurePolicy, PipelineError, RecordError, RecordPosition};
+use super::recorder::StepRecorder;
 use super::step::Step;
 use crate::limit::ConcurrencyLimit;
 use crate::panic::Panicked;

@@ -11,8 +11,8 @@ use futures_io::AsyncWrite;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::context::StepRecorder;
 use super::error::{DeadRecord, FailurePolicy, PipelineError, RecordPosition};
+use super::recorder::StepRecorder;
 use super::step::Step;
 use crate::fs::{FileSystem, FileSystemExt, FileWriter, WriteMode};
 

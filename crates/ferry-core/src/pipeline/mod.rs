@@ -106,13 +106,12 @@ mod error;
 mod jsonl;
 mod progress;
 mod read_csv;
+mod recorder;
 mod step;
 mod stream;
 
 pub use batch::{Batch, BatchLengthMismatch};
-pub use context::{
-    PipelineContext, PipelineContextBuilder, PipelineReport, RunId, StepRecorder, StepStats,
-};
+pub use context::{PipelineContext, PipelineContextBuilder, PipelineReport, RunId, StepStats};
 pub use enrich::Enrich;
 pub use error::{
     DeadRecord, Disposition, FailedRecord, FailurePolicy, InvalidBatchSize, PipelineError,
@@ -121,4 +120,5 @@ pub use error::{
 pub use jsonl::{JsonLineError, ReadJsonLines, WriteJsonLines, WriteStyle};
 pub use progress::{Progress, ProgressCallback, ProgressThrottle};
 pub use read_csv::{CsvHeaderError, CsvRowError, CsvRowErrorKind, ReadCsv};
+pub use recorder::StepRecorder;
 pub use step::{Filter, Map, One, Pipeline, Stages, Step, Then, TryMap};

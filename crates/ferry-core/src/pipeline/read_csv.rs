@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
-use super::context::StepRecorder;
 use super::error::{DeadRecord, FailurePolicy, PipelineError, RecordPosition};
+use super::recorder::StepRecorder;
 use super::step::Step;
 use crate::fs::FileSystem;
 

@@ -4,8 +4,9 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use super::context::{PipelineContext, StepRecorder};
+use super::context::PipelineContext;
 use super::error::{FailurePolicy, PipelineError, RecordPosition};
+use super::recorder::StepRecorder;
 
 /// One stage of a pipeline: takes a batch of records of type `In` and gives back a batch of
 /// `Self::Out`.
@@ -44,6 +45,11 @@ pub trait Stages<In>: Send + Sync {
     type Out;
 
     /// Runs every step in order, each on the previous one's output.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`Pipeline::run`]: dropping the future drops the records in flight; the context's
+    /// counts say what was done.
     fn run_stages(
         &self,
         input: Vec<In>,

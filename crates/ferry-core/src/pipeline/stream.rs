@@ -16,10 +16,11 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::context::{PipelineContext, StepRecorder};
+use super::context::PipelineContext;
 use super::enrich::{Enrich, call_catching};
 use super::error::{DeadRecord, PipelineError, RecordPosition};
 use super::jsonl::{ReadJsonLines, WriteJsonLines, WriteStyle, write_all};
+use super::recorder::StepRecorder;
 use crate::fs::{FileReader, FileSystem, FileSystemExt, WriteMode};
 
 /// How much of a file a streaming reader asks for at a time.
