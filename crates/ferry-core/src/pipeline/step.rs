@@ -184,6 +184,9 @@ impl<S> Pipeline<S> {
 }
 
 /// A step that turns each record into another with a plain function that cannot fail.
+///
+/// A panic in the function is not caught: it unwinds out of [`Pipeline::run`]. Use
+/// [`Enrich`](super::Enrich) for work that may panic and should count as a failure instead.
 pub struct Map<F> {
     name: String,
     f: F,
@@ -241,7 +244,7 @@ where
 
 /// A step that turns each record into another with a plain function that can fail; failures
 /// follow the step's [`FailurePolicy`] (dead letters keep no copy: the function took the
-/// record).
+/// record). A panic in the function is not caught, as in [`Map`].
 pub struct TryMap<F> {
     name: String,
     f: F,
