@@ -22,6 +22,7 @@
 
 pub mod fs;
 pub mod http;
+pub mod pipeline;
 pub mod runtime;
 pub mod toolkit;
 

@@ -16,6 +16,7 @@
 //! | `to_thread` | [`to_thread()`] |
 //! | retries with backoff (`tenacity`, `backoff`) | [`retry()`], [`RetryPolicy`], [`Backoff`] |
 //! | rate limits (`aiolimiter`) | [`RateLimiter`], [`KeyedRateLimiter`] |
+//! | `AsyncStep` + `PipelineContext` | [`Pipeline`], [`PipelineContext`] ([`pipeline`]) |
 //!
 //! Backends (`ferry-tokio`, `ferry-smol`, `ferry-mock`) implement the [`rt`] traits; every
 //! item here works unchanged on each of them.
@@ -29,6 +30,7 @@ pub mod fs;
 pub mod gather;
 pub mod http;
 pub mod map;
+pub mod pipeline;
 pub mod pool;
 pub mod queue;
 pub mod rate_limit;
@@ -42,6 +44,7 @@ pub use gather::{gather, gather_settled, try_gather};
 pub use limit::{ConcurrencyLimit, InvalidLimit};
 pub use map::{StreamConcurrencyExt, map_concurrent, map_concurrent_unordered};
 pub use panic::Panicked;
+pub use pipeline::{Pipeline, PipelineContext, PipelineError};
 pub use pool::{HandlerError, PoolReport, WorkerPool};
 pub use rate_limit::{KeyedRateLimiter, Quota, RateLimiter};
 pub use retry::{Backoff, Jitter, RetryError, RetryPolicy, retry};
