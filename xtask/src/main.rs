@@ -6,7 +6,9 @@
 //! - `ci`: everything CI checks, in the order that fails fastest: formatting, the runtime
 //!   dependency rules, clippy with warnings denied, the tests, the docs with warnings denied.
 //! - `deps`: only the dependency rules (see [`deps`]).
+//! - `bench`: the comparative benchmarks (see [`bench`] and docs/BENCHMARKS.md).
 
+mod bench;
 mod deps;
 
 use std::process::{Command, ExitCode};
@@ -17,6 +19,7 @@ fn main() -> ExitCode {
     let result = match task {
         "ci" => ci(),
         "deps" => deps::check_all(),
+        "bench" => bench::run(&args[1..]),
         "help" | "--help" | "-h" => {
             print_help();
             Ok(())
@@ -38,7 +41,9 @@ fn print_help() {
          tasks:\n  \
          ci     fmt check, dependency rules, clippy -D warnings, tests, docs -D warnings\n  \
          deps   check that ferry-core names no runtime and ferry-smol pulls in no tokio\n  \
-         help   this text"
+         bench  the comparative benchmarks: table, target/ferry-bench/results.json, SVG charts\n  \
+         help   this text\n\n{}",
+        bench::help()
     );
 }
 

@@ -133,11 +133,7 @@ impl Rss {
         Measured {
             value: grown as f64 / tasks as f64,
             size: tasks,
-            notes: vec![format!(
-                "memory: resident before {} KiB, peak with {tasks} tasks {} KiB",
-                before.now / 1024,
-                self.peak / 1024
-            )],
+            notes: Vec::new(),
         }
     }
 }
