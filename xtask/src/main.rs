@@ -4,7 +4,8 @@
 //! cargo itself. Tasks:
 //!
 //! - `ci`: everything CI checks, in the order that fails fastest: formatting, the runtime
-//!   dependency rules, clippy with warnings denied, the tests, the docs with warnings denied.
+//!   dependency rules, clippy with warnings denied, the tests, the docs with warnings denied,
+//!   then that the micro benchmarks build and `bench --quick` runs.
 //! - `deps`: only the dependency rules (see [`deps`]).
 //! - `bench`: the comparative benchmarks (see [`bench`] and docs/BENCHMARKS.md).
 
@@ -39,7 +40,7 @@ fn print_help() {
     println!(
         "cargo xtask <task>\n\n\
          tasks:\n  \
-         ci     fmt check, dependency rules, clippy -D warnings, tests, docs -D warnings\n  \
+         ci     fmt check, dependency rules, clippy -D warnings, tests, docs -D warnings, bench smoke\n  \
          deps   check that ferry-core names no runtime and ferry-smol pulls in no tokio\n  \
          bench  the comparative benchmarks: table, target/ferry-bench/results.json, SVG charts\n  \
          help   this text\n\n{}",
@@ -70,6 +71,14 @@ fn ci() -> Result<(), String> {
             .args(["doc", "--workspace", "--all-features", "--no-deps"])
             .env("RUSTDOCFLAGS", "-D warnings")),
     )?;
+    // The micro benchmarks only have to build; the comparative benchmarks run once at their
+    // quick sizes as a smoke test (about 30 s on 2 cores plus the release build). Nothing is
+    // asserted about speed: CI machines are shared and noisy.
+    step(
+        "benchmarks build",
+        cargo(&["bench", "-p", "ferry", "--bench", "primitives", "--no-run"]),
+    )?;
+    step("benchmarks smoke run", bench::run(&["--quick".to_owned()]))?;
     println!("xtask ci: all steps passed");
     Ok(())
 }

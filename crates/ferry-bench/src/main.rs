@@ -5,16 +5,19 @@
 //! this binary in release mode, runs it several times and aggregates what it prints; the
 //! binary itself only measures. Its protocol, one tab-separated record per line:
 //!
-//! - `ferry-bench list` prints `workload <name> <status> <fresh-process> <unit> <summary>`
-//!   per workload, where status is `ready` or `pending: <why>` and fresh-process says whether
+//! - `ferry-bench list` prints
+//!   `workload <name> <status> <fresh-process> <unit> <higher|lower> <summary>` per workload
+//!   (higher or lower: which is better), where status is `ready` or `pending: <why>` and fresh-process says whether
 //!   each backend must run in its own process (memory peaks must not mix).
 //! - `ferry-bench run <workload> [--backend NAME] [--items N] [--concurrency N] [--quick]`
 //!   runs every case once (or the one named) and prints
-//!   `result <workload> <backend> <runtime> <baseline> <value> <unit> <size>` per case, and
+//!   `result <workload> <backend> <runtime> <baseline> <value> <unit> <size> <higher|lower>`
+//!   per case, and
 //!   `note <text>` for what the reader should know (core pinning).
 //! - `ferry-bench cases <workload>` prints the case names, for fresh-process workloads.
 
 mod backends;
+mod pinning;
 mod workloads;
 
 use std::process::ExitCode;
@@ -41,8 +44,17 @@ fn run(args: &[String]) -> Result<(), String> {
                     Status::Pending(why) => format!("pending: {why}"),
                 };
                 println!(
-                    "workload\t{}\t{}\t{}\t{}\t{}",
-                    workload.name, status, workload.fresh_process, workload.unit, workload.summary
+                    "workload\t{}\t{}\t{}\t{}\t{}\t{}",
+                    workload.name,
+                    status,
+                    workload.fresh_process,
+                    workload.unit,
+                    if workload.higher_is_better {
+                        "higher"
+                    } else {
+                        "lower"
+                    },
+                    workload.summary
                 );
             }
             Ok(())
@@ -121,14 +133,19 @@ fn run_workload(workload: &Workload, backend: Option<&str>, sizes: &Sizes) -> Re
         ran = true;
         let measured = (case.run)(sizes);
         println!(
-            "result\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            "result\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             workload.name,
             case.backend,
             case.runtime,
             case.baseline,
             measured.value,
             workload.unit,
-            measured.size
+            measured.size,
+            if workload.higher_is_better {
+                "higher"
+            } else {
+                "lower"
+            },
         );
         for note in measured.notes {
             println!("note\t{note}");

@@ -31,7 +31,12 @@ pub(crate) fn draw(
     root.fill(&WHITE).map_err(|e| fail(&e))?;
     let unit = rows.first().map_or("", |row| row.unit.as_str());
     let size = rows.first().map_or(0, |row| row.size);
-    let title = format!("{workload}: {unit} at size {size}, less is better");
+    let better = if rows.first().is_some_and(|row| row.higher_is_better) {
+        "more"
+    } else {
+        "less"
+    };
+    let title = format!("{workload}: {unit} at size {size}, {better} is better");
     root.draw(&Text::new(title, (12, 10), ("sans-serif", 22).into_font()))
         .map_err(|e| fail(&e))?;
     root.draw(&Text::new(
@@ -100,7 +105,7 @@ pub(crate) fn draw(
         .map_err(|e| fail(&e))?;
     }
     root.draw(&Text::new(
-        "bar: median; whisker: min to max; ratio: median of value / fastest baseline of the same run"
+        "bar: median; whisker: min to max; ratio: median of value / best baseline of the same run"
             .to_owned(),
         (12, height as i32 - 26),
         ("sans-serif", 12).into_font().color(&BLACK.mix(0.6)),

@@ -36,6 +36,7 @@ struct WorkloadInfo {
     pending: Option<String>,
     fresh_process: bool,
     unit: String,
+    higher_is_better: bool,
     summary: String,
 }
 
@@ -226,7 +227,7 @@ fn list(binary: &Path) -> Result<Vec<WorkloadInfo>, String> {
         .filter_map(|line| line.strip_prefix("workload\t"))
         .map(|line| {
             let fields: Vec<&str> = line.split('\t').collect();
-            let [name, status, fresh, unit, summary] = fields[..] else {
+            let [name, status, fresh, unit, direction, summary] = fields[..] else {
                 return Err(format!("unexpected workload line from ferry-bench: {line}"));
             };
             Ok(WorkloadInfo {
@@ -234,6 +235,7 @@ fn list(binary: &Path) -> Result<Vec<WorkloadInfo>, String> {
                 pending: status.strip_prefix("pending: ").map(str::to_owned),
                 fresh_process: fresh == "true",
                 unit: unit.to_owned(),
+                higher_is_better: direction == "higher",
                 summary: summary.to_owned(),
             })
         })
@@ -301,16 +303,21 @@ fn print_table(rows: &[Row], workloads: &[&WorkloadInfo], runs: usize) {
                 figure(row.median),
                 figure(row.min),
                 figure(row.max),
-                workload.unit,
+                format!(
+                    "{}{}",
+                    workload.unit,
+                    if workload.higher_is_better { " ^" } else { "" }
+                ),
                 ratio(row.ratio_to_baseline),
                 ratio(row.ratio_to_same_runtime),
             );
         }
     }
     println!(
-        "\n* baseline (the library used directly). median/min/max over {runs} runs; less is \
-         better.\nvs best: median over runs of value / fastest baseline in the same run. vs same: \
-         the same against the fastest baseline on the same runtime."
+        "\n* baseline (the library used directly). median/min/max over {runs} runs. Less is \
+         better, except units marked ^ (more is better).\nvs best: median over runs of value / \
+         best baseline in the same run. vs same: the same against the best baseline on the same \
+         runtime."
     );
 }
 

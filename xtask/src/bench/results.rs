@@ -15,7 +15,7 @@ pub(crate) fn to_json(rows: &[Row], runs: usize, quick: bool) -> String {
             "  {{\"workload\": {}, \"backend\": {}, \"runtime\": {}, \"baseline\": {}, \
              \"median\": {}, \"min\": {}, \"max\": {}, \"unit\": {}, \
              \"ratio_to_baseline\": {}, \"fastest_baseline\": {}, \
-             \"ratio_to_same_runtime_baseline\": {}, \"lower_is_better\": true, \
+             \"ratio_to_same_runtime_baseline\": {}, \"lower_is_better\": {}, \
              \"size\": {}, \"runs\": {runs}, \"quick\": {quick}, \"samples\": [{}]}}",
             string(&row.workload),
             string(&row.backend),
@@ -32,6 +32,7 @@ pub(crate) fn to_json(rows: &[Row], runs: usize, quick: bool) -> String {
                 .map_or_else(|| "null".to_owned(), string),
             row.ratio_to_same_runtime
                 .map_or_else(|| "null".to_owned(), number),
+            !row.higher_is_better,
             row.size,
             samples.join(", "),
         );

@@ -13,6 +13,8 @@ pub(crate) struct Sample {
     pub(crate) value: f64,
     pub(crate) unit: String,
     pub(crate) size: usize,
+    /// Whether a larger value is better (rates); less is better otherwise.
+    pub(crate) higher_is_better: bool,
     /// Which run of the workload it came from; ratios compare samples of the same run.
     pub(crate) run: usize,
 }
@@ -24,7 +26,17 @@ impl Sample {
             return Ok(None);
         };
         let fields: Vec<&str> = rest.split('\t').collect();
-        let [workload, backend, runtime, baseline, value, unit, size] = fields[..] else {
+        let [
+            workload,
+            backend,
+            runtime,
+            baseline,
+            value,
+            unit,
+            size,
+            direction,
+        ] = fields[..]
+        else {
             return Err(format!("unexpected result line from ferry-bench: {line}"));
         };
         let bad = |what: &str| format!("bad {what} in result line from ferry-bench: {line}");
@@ -36,6 +48,7 @@ impl Sample {
             value: value.parse().map_err(|_| bad("value"))?,
             unit: unit.to_owned(),
             size: size.parse().map_err(|_| bad("size"))?,
+            higher_is_better: direction == "higher",
             run,
         }))
     }
@@ -50,11 +63,13 @@ pub(crate) struct Row {
     pub(crate) baseline: bool,
     pub(crate) unit: String,
     pub(crate) size: usize,
+    pub(crate) higher_is_better: bool,
     pub(crate) median: f64,
     pub(crate) min: f64,
     pub(crate) max: f64,
     pub(crate) samples: Vec<f64>,
-    /// Median over runs of this value divided by the fastest baseline of the same run.
+    /// Median over runs of this value divided by the best baseline of the same run (the
+    /// fastest: least time, or most requests per second where higher is better).
     pub(crate) ratio_to_baseline: Option<f64>,
     /// Median over runs of this value divided by the fastest baseline on the same runtime in
     /// the same run (ferry's own overhead on that runtime).
@@ -94,7 +109,7 @@ pub(crate) fn aggregate(samples: &[Sample]) -> Vec<Row> {
                                     && filter(other)
                             })
                             .map(|other| other.value)
-                            .min_by(f64::total_cmp)?;
+                            .reduce(|a, b| best_of(a, b, sample.higher_is_better))?;
                         (best > 0.0).then(|| sample.value / best)
                     })
                     .collect();
@@ -107,6 +122,7 @@ pub(crate) fn aggregate(samples: &[Sample]) -> Vec<Row> {
                 baseline: first.baseline,
                 unit: first.unit.clone(),
                 size: first.size,
+                higher_is_better: first.higher_is_better,
                 median: median_of(sorted.clone()).unwrap_or(f64::NAN),
                 min: sorted[0],
                 max: sorted[sorted.len() - 1],
@@ -122,7 +138,7 @@ pub(crate) fn aggregate(samples: &[Sample]) -> Vec<Row> {
         .filter(|row| row.baseline)
         .fold(BTreeMap::<String, &Row>::new(), |mut best, row| {
             let entry = best.entry(row.workload.clone()).or_insert(row);
-            if row.median < entry.median {
+            if best_of(row.median, entry.median, row.higher_is_better) == row.median {
                 *entry = row;
             }
             best
@@ -134,6 +150,11 @@ pub(crate) fn aggregate(samples: &[Sample]) -> Vec<Row> {
         row.fastest_baseline = fastest.get(&row.workload).cloned();
     }
     rows
+}
+
+/// The better of two values.
+fn best_of(a: f64, b: f64, higher_is_better: bool) -> f64 {
+    if higher_is_better { a.max(b) } else { a.min(b) }
 }
 
 /// The median (mean of the middle two for an even count); `None` when empty.
@@ -163,6 +184,7 @@ mod tests {
             value,
             unit: "ns/op".to_owned(),
             size: 1,
+            higher_is_better: false,
             run,
         }
     }
@@ -187,6 +209,21 @@ mod tests {
     }
 
     #[test]
+    fn where_higher_is_better_the_best_baseline_is_the_largest() {
+        let mut samples = [
+            sample("ferry", false, 90.0, 0),
+            sample("slow", true, 50.0, 0),
+            sample("fast", true, 100.0, 0),
+        ];
+        for sample in &mut samples {
+            sample.higher_is_better = true;
+        }
+        let rows = aggregate(&samples);
+        assert_eq!(rows[0].ratio_to_baseline, Some(0.9));
+        assert_eq!(rows[0].fastest_baseline.as_deref(), Some("fast"));
+    }
+
+    #[test]
     fn a_workload_without_baselines_has_no_ratio() {
         let rows = aggregate(&[sample("ferry", false, 1.0, 0)]);
         assert_eq!(rows[0].ratio_to_baseline, None);
@@ -200,7 +237,7 @@ mod tests {
 
     #[test]
     fn result_lines_parse_and_other_lines_are_skipped() {
-        let line = "result\tqueue\tferry smol\tsmol\tfalse\t91.5\tns/item\t1000";
+        let line = "result\tqueue\tferry smol\tsmol\tfalse\t91.5\tns/item\t1000\tlower";
         let parsed = Sample::parse(line, 2).unwrap().unwrap();
         assert_eq!(
             (parsed.backend.as_str(), parsed.value, parsed.run),
