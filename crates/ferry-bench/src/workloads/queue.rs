@@ -37,6 +37,15 @@ pub(crate) fn cases() -> Vec<Case> {
         case("tokio mpsc (1 consumer) tokio-ct", "tokio-ct", true, |s| {
             backends::tokio_current_thread().block_on(tokio_mpsc(s.clone()))
         }),
+        case("flume tokio-mt", "tokio-mt", true, |s| {
+            backends::tokio_mt_spawned(&backends::tokio_multi_thread(), flume_queue(s.clone()))
+        }),
+        case("async-channel tokio-mt", "tokio-mt", true, |s| {
+            backends::tokio_mt_spawned(
+                &backends::tokio_multi_thread(),
+                async_channel_queue(s.clone()),
+            )
+        }),
     ]
 }
 

@@ -32,6 +32,9 @@ pub(crate) fn uncontended_cases() -> Vec<Case> {
         case("async-lock tokio-ct", "tokio-ct", true, |s| {
             backends::tokio_current_thread().block_on(async_lock_uncontended(s.clone()))
         }),
+        case("async-lock smol", "smol", true, |s| {
+            backends::smol_direct(|_executor| async_lock_uncontended(s.clone()))
+        }),
     ]
 }
 
@@ -54,6 +57,15 @@ pub(crate) fn contended_cases() -> Vec<Case> {
         }),
         case("async-lock tokio-ct", "tokio-ct", true, |s| {
             backends::tokio_current_thread().block_on(async_lock_contended(s.clone()))
+        }),
+        case("async-lock tokio-mt", "tokio-mt", true, |s| {
+            backends::tokio_mt_spawned(
+                &backends::tokio_multi_thread(),
+                async_lock_contended(s.clone()),
+            )
+        }),
+        case("tokio::sync tokio-mt", "tokio-mt", true, |s| {
+            backends::tokio_mt_spawned(&backends::tokio_multi_thread(), tokio_contended(s.clone()))
         }),
     ]
 }
