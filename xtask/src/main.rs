@@ -7,7 +7,7 @@
 //!   dependency rules, clippy with warnings denied, the tests, the docs with warnings denied,
 //!   then that the micro benchmarks build and `bench --quick` runs.
 //! - `deps`: only the dependency rules (see [`deps`]).
-//! - `bench`: the comparative benchmarks (see [`bench`] and docs/BENCHMARKS.md).
+//! - `bench`: the comparative benchmarks (see [`mod@bench`] and docs/BENCHMARKS.md).
 
 mod bench;
 mod deps;
