@@ -9,8 +9,8 @@
 //!   `workload <name> <status> <fresh-process> <unit> <higher|lower> <summary>` per workload
 //!   (higher or lower: which is better), where status is `ready` or `pending: <why>` and fresh-process says whether
 //!   each backend must run in its own process (memory peaks must not mix).
-//! - `ferry-bench run <workload> [--backend NAME] [--items N] [--concurrency N] [--quick]`
-//!   runs every case once (or the one named) and prints
+//! - `ferry-bench run <workload> [--backend NAME] [--items N] [--concurrency N] [--quick]
+//!   [--rotate N]` runs every case once (or the one named), the list rotated by N, and prints
 //!   `result <workload> <backend> <runtime> <baseline> <value> <unit> <size> <higher|lower>`
 //!   per case, and
 //!   `note <text>` for what the reader should know (core pinning).
@@ -68,8 +68,8 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         Some("run") => {
             let workload = find(args.get(1))?;
-            let (backend, sizes) = parse_options(&args[2..])?;
-            run_workload(workload, backend.as_deref(), &sizes)
+            let (options, sizes) = parse_options(&args[2..])?;
+            run_workload(workload, &options, &sizes)
         }
         _ => Err(
             "usage: ferry-bench list | cases <workload> | run <workload> [--backend NAME] \
@@ -87,9 +87,10 @@ fn find(name: Option<&String>) -> Result<&'static Workload, String> {
         .ok_or_else(|| format!("unknown workload `{name}`"))
 }
 
-fn parse_options(args: &[String]) -> Result<(Option<String>, Sizes), String> {
+fn parse_options(args: &[String]) -> Result<(Options, Sizes), String> {
     let mut backend = None;
     let mut sizes = Sizes::default();
+    let mut rotate = 0;
     let mut args = args.iter();
     while let Some(flag) = args.next() {
         let mut value = || {
@@ -102,10 +103,25 @@ fn parse_options(args: &[String]) -> Result<(Option<String>, Sizes), String> {
             "--backend" => backend = Some(value()?),
             "--items" => sizes.items = Some(parse_positive(flag, &value()?)?),
             "--concurrency" => sizes.concurrency = Some(parse_positive(flag, &value()?)?),
+            "--rotate" => {
+                let text = value()?;
+                rotate = text
+                    .parse()
+                    .map_err(|_| format!("`--rotate` wants a whole number, got `{text}`"))?;
+            }
             other => return Err(format!("unknown option `{other}`")),
         }
     }
-    Ok((backend, sizes))
+    Ok((Options { backend, rotate }, sizes))
+}
+
+/// Which cases to run, and in what order.
+struct Options {
+    /// Only the case of this backend, when given.
+    backend: Option<String>,
+    /// Start the case list this many places later (wrapping): xtask passes the run's number so
+    /// that no case is always first (and pays for the process's first allocations).
+    rotate: usize,
 }
 
 fn parse_positive(flag: &str, value: &str) -> Result<usize, String> {
@@ -117,14 +133,19 @@ fn parse_positive(flag: &str, value: &str) -> Result<usize, String> {
     }
 }
 
-fn run_workload(workload: &Workload, backend: Option<&str>, sizes: &Sizes) -> Result<(), String> {
+fn run_workload(workload: &Workload, options: &Options, sizes: &Sizes) -> Result<(), String> {
+    let backend = options.backend.as_deref();
     if let Status::Pending(why) = workload.status {
         return Err(format!(
             "workload `{}` is not available yet: {why}",
             workload.name
         ));
     }
-    let cases = (workload.cases)();
+    let mut cases = (workload.cases)();
+    if !cases.is_empty() {
+        let shift = options.rotate % cases.len();
+        cases.rotate_left(shift);
+    }
     let mut ran = false;
     for case in cases
         .iter()

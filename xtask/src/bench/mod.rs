@@ -87,11 +87,11 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             let outputs = if workload.fresh_process {
                 cases(&binary, &workload.name)?
                     .iter()
-                    .map(|case| bench_run(&binary, &workload.name, Some(case), &options))
+                    .map(|case| bench_run(&binary, &workload.name, Some(case), run, &options))
                     .collect::<Result<Vec<_>, _>>()?
                     .concat()
             } else {
-                bench_run(&binary, &workload.name, None, &options)?
+                bench_run(&binary, &workload.name, None, run, &options)?
             };
             for line in outputs.lines() {
                 if let Some(note) = line.strip_prefix("note\t") {
@@ -255,10 +255,14 @@ fn bench_run(
     binary: &Path,
     workload: &str,
     case: Option<&String>,
+    run: usize,
     options: &Options,
 ) -> Result<String, String> {
     let mut command = Command::new(binary);
-    command.args(["run", workload]).args(&options.size_args);
+    command
+        .args(["run", workload])
+        .args(&options.size_args)
+        .args(["--rotate", &run.to_string()]);
     if options.quick {
         command.arg("--quick");
     }
