@@ -1,7 +1,7 @@
 //! Scripted HTTP: [`MockHttp`], an [`HttpClient`] whose server is a script running in
 //! virtual time.
 //!
-//! Under the script sits ferry's shared [`Client`](ferry_core::http::Client), the same one
+//! Under the script sits ferry's shared [`Client`], the same one
 //! every real backend uses: redirects, the total timeout, the body limit, the user agent and
 //! the mapping of failures to [`HttpError`] behave exactly as in production. Only the wire is
 //! scripted, and every wait on it (latency, slow bodies, stalls) is on the mock clock, so a
