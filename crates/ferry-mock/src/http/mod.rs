@@ -219,7 +219,7 @@ impl MockHttp {
         lock(&self.state)
             .log
             .iter()
-            .filter(|request| pattern.matches(request.uri()).is_some())
+            .filter(|request| pattern.matches(request.uri(), None))
             .cloned()
             .collect()
     }

@@ -22,7 +22,7 @@ pub struct RecordedRequest {
     pub(crate) body: Bytes,
     pub(crate) sent_at: Duration,
     pub(crate) attempt: u32,
-    pub(crate) route: Option<String>,
+    pub(crate) route: Option<std::sync::Arc<str>>,
 }
 
 /// The value that stands in for a credential.

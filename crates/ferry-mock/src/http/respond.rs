@@ -288,10 +288,10 @@ impl Respond {
         self.latency.draw(rng)
     }
 
-    /// The head's headers: the script's own, plus `Content-Length` for a known length, as a
-    /// server would send.
-    pub(crate) fn head_headers(&self) -> HeaderMap {
-        let mut headers = self.headers.clone();
+    /// The status, the head's headers (the script's own, plus `Content-Length` for a known
+    /// length, as a server would send) and the body.
+    pub(crate) fn into_head(self) -> (StatusCode, HeaderMap, BodyPlan) {
+        let mut headers = self.headers;
         let length = match &self.body {
             BodyPlan::Full(body) | BodyPlan::Truncated { body, .. } => Some(body.len()),
             BodyPlan::Chunks { .. } | BodyPlan::Endless(_) => None,
@@ -304,6 +304,6 @@ impl Respond {
                 headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
             }
         }
-        headers
+        (self.status, headers, self.body)
     }
 }

@@ -101,22 +101,32 @@ impl PathPattern {
         }
     }
 
-    /// The `{name}` values when `uri` matches, else `None`.
-    pub(crate) fn matches(&self, uri: &Uri) -> Option<Vec<(String, String)>> {
-        let mut params = Vec::new();
+    /// Whether `uri` matches; the `{name}` values go to `params` when given.
+    pub(crate) fn matches(
+        &self,
+        uri: &Uri,
+        mut params: Option<&mut Vec<(String, String)>>,
+    ) -> bool {
         let mut parts = uri.path().split('/').filter(|part| !part.is_empty());
         for segment in &self.segments {
             match segment {
-                Segment::Rest => return self.query_matches(uri).then_some(params),
+                Segment::Rest => return self.query_matches(uri),
                 Segment::Literal(literal) => {
                     if parts.next() != Some(literal.as_str()) {
-                        return None;
+                        return false;
                     }
                 }
-                Segment::Param(name) => params.push((name.clone(), parts.next()?.to_owned())),
+                Segment::Param(name) => {
+                    let Some(value) = parts.next() else {
+                        return false;
+                    };
+                    if let Some(params) = params.as_deref_mut() {
+                        params.push((name.clone(), value.to_owned()));
+                    }
+                }
             }
         }
-        (parts.next().is_none() && self.query_matches(uri)).then_some(params)
+        parts.next().is_none() && self.query_matches(uri)
     }
 
     fn query_matches(&self, uri: &Uri) -> bool {
@@ -150,6 +160,8 @@ pub(crate) struct Route {
     pub(crate) method: Method,
     pub(crate) pattern: PathPattern,
     pub(crate) script: Script,
+    /// `"METHOD /pattern"`, made once: every recorded request names its route.
+    pub(crate) label: Arc<str>,
     /// The first `n` calls get this answer instead.
     pub(crate) fail_first: Option<(u64, Respond)>,
     /// Calls so far.
@@ -158,39 +170,42 @@ pub(crate) struct Route {
 
 impl Route {
     pub(crate) fn new(method: Method, pattern: &str, script: Script) -> Self {
+        let pattern = PathPattern::parse(pattern);
         Route {
+            label: format!("{method} {pattern}").into(),
             method,
-            pattern: PathPattern::parse(pattern),
+            pattern,
             script,
             fail_first: None,
             calls: 0,
         }
     }
 
-    /// Counts one more call and picks its answer.
-    pub(crate) fn answer(&mut self, request: &mut MockRequest) -> Respond {
+    /// Counts one more call and picks its answer; `request` builds what a handler sees, only
+    /// when there is a handler to see it.
+    pub(crate) fn answer(
+        &mut self,
+        request: impl FnOnce(&PathPattern, u64) -> MockRequest,
+    ) -> Respond {
         self.calls += 1;
-        request.call = self.calls;
-        if let Some((failures, fault)) = &self.fail_first {
-            if self.calls <= *failures {
-                return fault.clone();
-            }
+        let failures = self.fail_first.as_ref().map_or(0, |(n, _)| *n);
+        if let Some((_, fault)) = self.fail_first.as_ref().filter(|_| self.calls <= failures) {
+            return fault.clone();
         }
-        let answered = self.calls - self.fail_first.as_ref().map_or(0, |(n, _)| *n);
         match &self.script {
             Script::Sequence(answers) => {
-                let index = usize::try_from(answered - 1)
+                let index = usize::try_from(self.calls - failures - 1)
                     .unwrap_or(usize::MAX)
                     .min(answers.len() - 1);
                 answers[index].clone()
             }
-            Script::Handler(handler) => handler(request),
+            Script::Handler(handler) => handler(&request(&self.pattern, self.calls)),
         }
     }
 }
 
 impl fmt::Display for Route {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.method, self.pattern)
+        f.write_str(&self.label)
     }
 }

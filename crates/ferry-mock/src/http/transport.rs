@@ -17,7 +17,7 @@ use http_body::Frame;
 use super::error::NoRouteMatched;
 use super::record::RecordedRequest;
 use super::respond::{BodyPlan, Outcome, Respond};
-use super::route::{Handler, MockRequest, Route};
+use super::route::{Handler, MockRequest, PathPattern, Route};
 use crate::{MockRng, MockRuntime};
 
 thread_local! {
@@ -77,36 +77,35 @@ impl MockTransport {
             sent_at,
             attempt,
         );
-        let mut mock_request = MockRequest {
-            method: request.method().clone(),
-            uri: request.uri().clone(),
-            headers: request.headers().clone(),
-            body: request.body().clone(),
-            sent_at,
-            call: 0,
-            params: Vec::new(),
+        // What a handler sees, built only for handlers: most routes answer from a script.
+        let mock_request = |pattern: Option<&PathPattern>, call: u64| {
+            let mut params = Vec::new();
+            if let Some(pattern) = pattern {
+                pattern.matches(request.uri(), Some(&mut params));
+            }
+            MockRequest {
+                method: request.method().clone(),
+                uri: request.uri().clone(),
+                headers: request.headers().clone(),
+                body: request.body().clone(),
+                sent_at,
+                call,
+                params,
+            }
         };
         let mut state = lock(&self.state);
         let state = &mut *state;
-        let matched = state.routes.iter_mut().find_map(|route| {
-            if route.method != request.method() {
-                return None;
-            }
-            route
-                .pattern
-                .matches(request.uri())
-                .map(|params| (route, params))
+        let route = state.routes.iter_mut().find(|route| {
+            route.method == request.method() && route.pattern.matches(request.uri(), None)
         });
-        let respond = match matched {
-            Some((route, params)) => {
-                mock_request.params = params;
-                record.route = Some(route.to_string());
-                Some(route.answer(&mut mock_request))
+        let respond = match route {
+            Some(route) => {
+                record.route = Some(Arc::clone(&route.label));
+                Some(route.answer(|pattern, call| mock_request(Some(pattern), call)))
             }
             None => state.fallback.clone().map(|fallback| {
                 state.fallback_calls += 1;
-                mock_request.call = state.fallback_calls;
-                fallback(&mock_request)
+                fallback(&mock_request(None, state.fallback_calls))
             }),
         };
         let decision = match respond {
@@ -135,7 +134,8 @@ impl Transport for MockTransport {
         let decision = self.decide(&request);
         let rt = self.rt.clone();
         let head_only = request.method() == Method::HEAD;
-        if rt.is_tracing() {
+        let tracing = rt.is_tracing();
+        if tracing {
             rt.record(
                 "http",
                 format_args!(
@@ -150,7 +150,9 @@ impl Transport for MockTransport {
             let (respond, latency) = match decision {
                 Decision::Script(respond, latency) => (respond, latency),
                 Decision::Unmatched(unmatched) => {
-                    rt.record("http", format_args!("unmatched: {unmatched}"));
+                    if tracing {
+                        rt.record("http", format_args!("unmatched: {unmatched}"));
+                    }
                     return Err(TransportError::new(TransportErrorKind::Connect, unmatched));
                 }
             };
@@ -160,25 +162,31 @@ impl Transport for MockTransport {
             let fault = match respond.outcome {
                 Outcome::Answer => None,
                 Outcome::Stall => {
-                    rt.record("http", "stalled");
+                    if tracing {
+                        rt.record("http", "stalled");
+                    }
                     return std::future::pending().await;
                 }
                 Outcome::Refuse => Some((TransportErrorKind::Connect, "connection refused")),
                 Outcome::Reset => Some((TransportErrorKind::Io, "connection reset by peer")),
             };
             if let Some((kind, message)) = fault {
-                rt.record("http", message);
+                if tracing {
+                    rt.record("http", message);
+                }
                 return Err(TransportError::new(kind, message));
             }
-            rt.record("http", format_args!("answered {}", respond.status.as_u16()));
-            let headers = respond.head_headers();
+            if tracing {
+                rt.record("http", format_args!("answered {}", respond.status.as_u16()));
+            }
+            let (status, headers, plan) = respond.into_head();
             let body = if head_only {
                 MockBody::empty(rt)
             } else {
-                MockBody::new(respond.body, rt)
+                MockBody::new(plan, rt)
             };
             let mut response = http::Response::new(body);
-            *response.status_mut() = respond.status;
+            *response.status_mut() = status;
             *response.version_mut() = http::Version::HTTP_11;
             *response.headers_mut() = headers;
             Ok(response)
