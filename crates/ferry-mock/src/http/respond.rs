@@ -307,3 +307,58 @@ impl Respond {
         (self.status, headers, self.body)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invalid_status_code_becomes_500() {
+        assert_eq!(
+            Respond::status(42).status,
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            Respond::status(1000).status,
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(Respond::status(418).status, StatusCode::IM_A_TEAPOT);
+    }
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        let header = |after| Respond::ok().retry_after(after).headers[RETRY_AFTER].clone();
+        assert_eq!(header(Duration::from_secs(2)), "2");
+        assert_eq!(header(Duration::from_millis(1)), "1");
+        assert_eq!(header(Duration::ZERO), "0");
+    }
+
+    #[test]
+    fn content_length_is_added_for_known_lengths_only() {
+        let (_, headers, _) = Respond::bytes(vec![0u8; 5]).into_head();
+        assert_eq!(headers[CONTENT_LENGTH], "5");
+        let (_, headers, _) = Respond::chunks(Duration::ZERO, 2, "x").into_head();
+        assert!(!headers.contains_key(CONTENT_LENGTH));
+        let (_, headers, _) = Respond::status(204).into_head();
+        assert!(!headers.contains_key(CONTENT_LENGTH));
+        let (_, headers, _) = Respond::bytes(vec![0u8; 10]).truncate_body(3).into_head();
+        assert_eq!(headers[CONTENT_LENGTH], "10");
+    }
+
+    #[test]
+    fn truncating_at_or_past_the_length_keeps_the_body_whole() {
+        let whole = Respond::bytes("abc").truncate_body(3);
+        assert_eq!(whole.body, BodyPlan::Full(Bytes::from_static(b"abc")));
+    }
+
+    #[test]
+    fn extreme_latencies_saturate_instead_of_panicking() {
+        let mut rng = MockRng::new(1);
+        let huge = Latency::uniform(Duration::ZERO, Duration::MAX).draw(&mut rng);
+        assert!(huge <= Duration::MAX);
+        let backwards = Latency::uniform(Duration::from_secs(2), Duration::from_secs(1));
+        assert_eq!(backwards.draw(&mut rng), Duration::from_secs(2));
+        let tail = Latency::exponential(Duration::MAX).draw(&mut rng);
+        assert!(tail > Duration::ZERO);
+    }
+}

@@ -209,3 +209,52 @@ impl fmt::Display for Route {
         f.write_str(&self.label)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matches(pattern: &str, uri: &str) -> Option<Vec<(String, String)>> {
+        let mut params = Vec::new();
+        PathPattern::parse(pattern)
+            .matches(&uri.parse().unwrap(), Some(&mut params))
+            .then_some(params)
+    }
+
+    #[test]
+    fn params_match_one_segment_each() {
+        assert_eq!(
+            matches("/users/{user}/notes/{note}", "http://h/users/ada/notes/9"),
+            Some(vec![
+                ("user".to_owned(), "ada".to_owned()),
+                ("note".to_owned(), "9".to_owned())
+            ])
+        );
+        assert_eq!(matches("/items/{id}", "http://h/items"), None);
+        assert_eq!(matches("/items/{id}", "http://h/items/1/more"), None);
+        assert_eq!(matches("/items/{id}", "http://h/things/1"), None);
+    }
+
+    #[test]
+    fn a_trailing_star_matches_any_rest_including_nothing() {
+        assert!(matches("/files/*", "http://h/files").is_some());
+        assert!(matches("/files/*", "http://h/files/a/b/c").is_some());
+        assert!(matches("/files/*", "http://h/other/a").is_none());
+        assert!(matches("/*", "http://h/").is_some());
+    }
+
+    #[test]
+    fn query_pairs_are_required_and_others_allowed() {
+        assert!(matches("/search?page=2", "http://h/search?q=x&page=2").is_some());
+        assert!(matches("/search?page=2", "http://h/search?page=3").is_none());
+        assert!(matches("/search?page=2", "http://h/search").is_none());
+        assert!(matches("/search", "http://h/search?page=3").is_some());
+    }
+
+    #[test]
+    fn a_pattern_without_a_leading_slash_reads_as_if_it_had_one() {
+        let pattern = PathPattern::parse("items/{id}");
+        assert_eq!(pattern.to_string(), "/items/{id}");
+        assert!(pattern.matches(&"http://h/items/3".parse().unwrap(), None));
+    }
+}
