@@ -104,6 +104,34 @@ impl StepRecorder<'_> {
         Ok(())
     }
 
+    /// Counts the outcome of one record, the one at `index` of the step's input: its output
+    /// is handed on (`Some`), or its failure goes through [`failed`](Self::failed) (`None`),
+    /// with `copy` as the dead letter's record.
+    ///
+    /// # Errors
+    ///
+    /// As [`failed`](Self::failed).
+    pub(crate) fn record_outcome<T>(
+        &self,
+        policy: FailurePolicy,
+        index: usize,
+        outcome: Result<T, RecordError>,
+        copy: Option<serde_json::Value>,
+    ) -> Result<Option<T>, PipelineError> {
+        match outcome {
+            Ok(out) => {
+                self.succeeded(1);
+                Ok(Some(out))
+            }
+            Err(error) => {
+                self.failed(policy, RecordPosition::Index(index), error, || {
+                    copy.map(DeadRecord::Json)
+                })?;
+                Ok(None)
+            }
+        }
+    }
+
     /// A second handle on the same step, for a stream that counts in two places.
     pub(crate) fn duplicate(&self) -> Self {
         Self {

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use super::context::PipelineContext;
-use super::error::{FailurePolicy, PipelineError, RecordPosition};
+use super::error::{FailurePolicy, PipelineError, RecordError};
 use super::recorder::StepRecorder;
 
 /// One stage of a pipeline: takes a batch of records of type `In` and gives back a batch of
@@ -299,28 +299,17 @@ where
         let total = input.len() as u64;
         step.expect_total(total);
         step.received(total);
-        let mut output = Vec::with_capacity(input.len());
-        let mut result = Ok(());
-        for (index, record) in input.into_iter().enumerate() {
-            match (self.f)(record) {
-                Ok(out) => {
+        let run = || {
+            let mut output = Vec::with_capacity(input.len());
+            for (index, record) in input.into_iter().enumerate() {
+                let outcome = (self.f)(record).map_err(|error| Arc::new(error) as RecordError);
+                if let Some(out) = step.record_outcome(self.policy, index, outcome, None)? {
                     output.push(out);
-                    step.succeeded(1);
-                }
-                Err(error) => {
-                    result = step.failed(
-                        self.policy,
-                        RecordPosition::Index(index),
-                        Arc::new(error),
-                        || None,
-                    );
-                    if result.is_err() {
-                        break;
-                    }
                 }
             }
-        }
-        std::future::ready(result.map(|()| output))
+            Ok(output)
+        };
+        std::future::ready(run())
     }
 }
 
