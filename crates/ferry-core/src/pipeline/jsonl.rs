@@ -226,8 +226,7 @@ where
     }
 
     async fn run(&self, input: Vec<T>, step: &StepRecorder<'_>) -> Result<Vec<T>, PipelineError> {
-        step.expect_total(input.len() as u64);
-        step.received(input.len() as u64);
+        step.received_all(input.len());
         match self.style {
             WriteStyle::Atomic => self.write_atomic(input, step).await,
             WriteStyle::Streaming => self.write_streaming(input, step).await,

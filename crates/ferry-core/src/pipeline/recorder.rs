@@ -43,6 +43,13 @@ impl StepRecorder<'_> {
         self.ctx.lock().steps[self.index].stats.records_in += n;
     }
 
+    /// Expects `n` records in all and counts them taken in at once: for a step that takes
+    /// its whole input before handing anything on.
+    pub(crate) fn received_all(&self, n: usize) {
+        self.expect_total(n as u64);
+        self.received(n as u64);
+    }
+
     /// Counts `n` records handed on.
     pub fn succeeded(&self, n: u64) {
         self.update(|stats| stats.records_out += n);

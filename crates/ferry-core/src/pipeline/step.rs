@@ -227,9 +227,7 @@ where
         input: Vec<In>,
         step: &StepRecorder<'_>,
     ) -> impl Future<Output = Result<Vec<Out>, PipelineError>> + Send {
-        let total = input.len() as u64;
-        step.expect_total(total);
-        step.received(total);
+        step.received_all(input.len());
         let output: Vec<Out> = input
             .into_iter()
             .map(|record| {
@@ -296,9 +294,7 @@ where
         input: Vec<In>,
         step: &StepRecorder<'_>,
     ) -> impl Future<Output = Result<Vec<Out>, PipelineError>> + Send {
-        let total = input.len() as u64;
-        step.expect_total(total);
-        step.received(total);
+        step.received_all(input.len());
         let run = || {
             let mut output = Vec::with_capacity(input.len());
             for (index, record) in input.into_iter().enumerate() {
@@ -354,9 +350,7 @@ where
         input: Vec<T>,
         step: &StepRecorder<'_>,
     ) -> impl Future<Output = Result<Vec<T>, PipelineError>> + Send {
-        let total = input.len() as u64;
-        step.expect_total(total);
-        step.received(total);
+        step.received_all(input.len());
         let output: Vec<T> = input
             .into_iter()
             .filter(|record| {
