@@ -36,13 +36,14 @@
 //! ```
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 mod atomic;
 mod error;
 mod ext;
 mod file;
+mod forward;
 mod metadata;
+mod pooled;
 pub mod std_fs;
 
 pub use atomic::is_atomic_temp_name;
@@ -50,6 +51,7 @@ pub use error::{FsError, FsOp};
 pub use ext::FileSystemExt;
 pub use file::{FileReader, FileWriter, RawFileReader, RawFileWriter, WriteMode};
 pub use metadata::{DirEntry, FileType, Metadata};
+pub use pooled::{StdFileStreams, StdFs};
 
 /// The file operations a pipeline needs, implemented by each backend.
 ///
@@ -66,9 +68,10 @@ pub use metadata::{DirEntry, FileType, Metadata};
 /// rename, a listing), except the whole-file writes. Dropping a method's future before it
 /// completes may leave the operation done or not done, never anything else, with this
 /// exception: a dropped [`write`](Self::write) or [`append`](Self::append) may leave part of
-/// its data in the file. Backends that run the operation on a thread pool (tokio) let it finish
-/// there; its result is then discarded. Use [`FileSystemExt::write_atomic`] when a half-written
-/// file must never be seen.
+/// its data in the file. Backends that run the operation on a thread pool ([`StdFs`]: tokio,
+/// smol) let an operation that has started finish there, and discard its result; one that has
+/// not started never runs. Use [`FileSystemExt::write_atomic`] when a half-written file must
+/// never be seen.
 #[async_trait::async_trait]
 pub trait FileSystem: Send + Sync {
     /// Reads the whole file.
@@ -192,58 +195,7 @@ pub trait FileSystem: Send + Sync {
 // behind `Arc<dyn FileSystem>`. This line stops compiling if that ever breaks.
 const _: Option<&dyn FileSystem> = None;
 
-/// Implements [`FileSystem`] for a pointer type by calling through it.
-macro_rules! forward_file_system {
-    ($($pointer:ty),*) => {$(
-        #[async_trait::async_trait]
-        impl<F: FileSystem + ?Sized> FileSystem for $pointer {
-            async fn read(&self, path: &Path) -> Result<Vec<u8>, FsError> {
-                (**self).read(path).await
-            }
-            async fn write(&self, path: &Path, contents: &[u8]) -> Result<(), FsError> {
-                (**self).write(path, contents).await
-            }
-            async fn append(&self, path: &Path, contents: &[u8]) -> Result<(), FsError> {
-                (**self).append(path, contents).await
-            }
-            async fn create_dir(&self, path: &Path) -> Result<(), FsError> {
-                (**self).create_dir(path).await
-            }
-            async fn create_dir_all(&self, path: &Path) -> Result<(), FsError> {
-                (**self).create_dir_all(path).await
-            }
-            async fn read_dir(&self, path: &Path) -> Result<Vec<DirEntry>, FsError> {
-                (**self).read_dir(path).await
-            }
-            async fn remove_file(&self, path: &Path) -> Result<(), FsError> {
-                (**self).remove_file(path).await
-            }
-            async fn remove_dir_all(&self, path: &Path) -> Result<(), FsError> {
-                (**self).remove_dir_all(path).await
-            }
-            async fn rename(&self, from: &Path, to: &Path) -> Result<(), FsError> {
-                (**self).rename(from, to).await
-            }
-            async fn metadata(&self, path: &Path) -> Result<Metadata, FsError> {
-                (**self).metadata(path).await
-            }
-            async fn set_readonly(&self, path: &Path, readonly: bool) -> Result<(), FsError> {
-                (**self).set_readonly(path, readonly).await
-            }
-            async fn open_read(&self, path: &Path) -> Result<FileReader, FsError> {
-                (**self).open_read(path).await
-            }
-            async fn open_write(&self, path: &Path, mode: WriteMode) -> Result<FileWriter, FsError> {
-                (**self).open_write(path, mode).await
-            }
-            async fn sync_dir(&self, path: &Path) -> Result<(), FsError> {
-                (**self).sync_dir(path).await
-            }
-            fn remove_file_in_background(&self, path: PathBuf) {
-                (**self).remove_file_in_background(path)
-            }
-        }
-    )*};
-}
-
-forward_file_system!(&F, Box<F>, Arc<F>);
+/// The attribute [`__forward_file_system`](crate::__forward_file_system) needs, reachable
+/// from any crate that invokes it.
+#[doc(hidden)]
+pub use async_trait::async_trait as __async_trait;

@@ -1,9 +1,10 @@
 //! The engine shared by the three gather futures: a lazily pulled iterator feeding a
 //! `FuturesUnordered` of index-tagged futures, and the slots that put outputs back in order.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use pin_project_lite::pin_project;
@@ -155,5 +156,102 @@ impl<T> Slots<T> {
     /// Whether the outputs were handed over (or dropped on failure).
     pub(super) fn is_done(&self) -> bool {
         self.done
+    }
+}
+
+/// A whole gather: the driver, the slots that put its outputs in order, and the gather's name
+/// for the panic of a poll after completion.
+pub(super) struct Gathering<I, F: Future, T> {
+    driver: Driver<I, Indexed<F>>,
+    slots: Slots<T>,
+    name: &'static str,
+}
+
+impl<I: Iterator, F: Future, T> Gathering<I, F, T> {
+    pub(super) fn new(futures: I, name: &'static str) -> Self {
+        let driver = Driver::new(futures);
+        let slots = Slots::with_capacity(driver.expected_len());
+        Self {
+            driver,
+            slots,
+            name,
+        }
+    }
+
+    pub(super) fn set_limit(&mut self, limit: usize) {
+        self.driver.set_limit(limit);
+    }
+
+    /// How many futures exist right now (pulled and not yet finished).
+    pub(super) fn in_flight(&self) -> usize {
+        self.driver.in_flight()
+    }
+
+    /// Whether the gather has completed (with its outputs, or with an error).
+    pub(super) fn is_done(&self) -> bool {
+        self.slots.is_done()
+    }
+
+    /// Polls the futures (each input item made one by `wrap`) until every one has finished,
+    /// then hands over their outputs in input order.
+    ///
+    /// # Panics
+    ///
+    /// When polled again after it completed.
+    #[inline]
+    pub(super) fn poll_all(
+        &mut self,
+        cx: &mut Context<'_>,
+        wrap: impl Fn(I::Item) -> F,
+    ) -> Poll<Vec<T>>
+    where
+        F: Future<Output = T>,
+    {
+        self.poll_until_error(cx, wrap, Ok::<T, Infallible>)
+            .map(|outputs| outputs.unwrap_or_else(|never| match never {}))
+    }
+
+    /// As [`poll_all`](Self::poll_all) for futures that can fail: the first error to arrive
+    /// ends the gather at once, dropping the other futures (in flight and not yet pulled),
+    /// and is returned.
+    #[inline]
+    pub(super) fn try_poll_all<E>(
+        &mut self,
+        cx: &mut Context<'_>,
+        wrap: impl Fn(I::Item) -> F,
+    ) -> Poll<Result<Vec<T>, E>>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        self.poll_until_error(cx, wrap, |output| output)
+    }
+
+    /// Stores each output as `keep` turns it into a slot's value, until the end or the first
+    /// output `keep` rejects.
+    #[inline]
+    fn poll_until_error<E>(
+        &mut self,
+        cx: &mut Context<'_>,
+        wrap: impl Fn(I::Item) -> F,
+        keep: impl Fn(F::Output) -> Result<T, E>,
+    ) -> Poll<Result<Vec<T>, E>> {
+        loop {
+            let next = self
+                .driver
+                .poll_next(cx, |index, item| Indexed::new(index, wrap(item)));
+            match ready!(next) {
+                Some((index, output)) => match keep(output) {
+                    Ok(value) => self.slots.store(index, value),
+                    Err(error) => {
+                        // Fail fast: the other futures are cancelled now, not whenever the
+                        // caller gets around to dropping the gather.
+                        self.driver.cancel();
+                        self.slots.mark_done(self.name);
+                        return Poll::Ready(Err(error));
+                    }
+                },
+                None => return Poll::Ready(Ok(self.slots.take(self.name))),
+            }
+        }
     }
 }

@@ -7,18 +7,19 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 
 use futures_core::future::{FusedFuture, TryFuture};
 use futures_util::future::{IntoFuture, TryFutureExt};
 use pin_project_lite::pin_project;
 
-use super::driver::{Driver, Indexed, Slots};
+use super::driver::Gathering;
 use super::{ItemError, Settled};
 use crate::limit::{ConcurrencyLimit, InvalidLimit};
 use crate::panic::Panicked;
 
-/// The limit methods, `Unpin` and `Debug`, the same on the three gather futures.
+/// The constructor, the limit methods, `Unpin`, `Debug` and `FusedFuture`, the same on the
+/// three gather futures.
 macro_rules! gather_common {
     ($name:ident, $bound:ident) => {
         impl<I> $name<I>
@@ -26,6 +27,12 @@ macro_rules! gather_common {
             I: Iterator,
             I::Item: $bound,
         {
+            pub(super) fn new(futures: I) -> Self {
+                Self {
+                    gathering: Gathering::new(futures, stringify!($name)),
+                }
+            }
+
             /// Runs at most `limit` of the futures at once; zero is an error.
             ///
             /// With a limit, the input iterator is pulled lazily: a future is taken from it
@@ -37,7 +44,7 @@ macro_rules! gather_common {
 
             /// Runs at most `limit` of the futures at once; see [`limit`](Self::limit).
             pub fn with_limit(mut self, limit: ConcurrencyLimit) -> Self {
-                self.driver.set_limit(limit.get());
+                self.gathering.set_limit(limit.get());
                 self
             }
         }
@@ -58,8 +65,18 @@ macro_rules! gather_common {
         {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_struct(stringify!($name))
-                    .field("in_flight", &self.driver.in_flight())
+                    .field("in_flight", &self.gathering.in_flight())
                     .finish_non_exhaustive()
+            }
+        }
+
+        impl<I> FusedFuture for $name<I>
+        where
+            I: Iterator,
+            I::Item: $bound,
+        {
+            fn is_terminated(&self) -> bool {
+                self.gathering.is_done()
             }
         }
     };
@@ -79,20 +96,7 @@ where
     I: Iterator,
     I::Item: Future,
 {
-    driver: Driver<I, Indexed<I::Item>>,
-    slots: Slots<<I::Item as Future>::Output>,
-}
-
-impl<I> Gather<I>
-where
-    I: Iterator,
-    I::Item: Future,
-{
-    pub(super) fn new(futures: I) -> Self {
-        let driver = Driver::new(futures);
-        let slots = Slots::with_capacity(driver.expected_len());
-        Self { driver, slots }
-    }
+    gathering: Gathering<I, I::Item, <I::Item as Future>::Output>,
 }
 
 gather_common!(Gather, Future);
@@ -105,23 +109,7 @@ where
     type Output = Vec<<I::Item as Future>::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        loop {
-            match ready!(this.driver.poll_next(cx, Indexed::new)) {
-                Some((index, output)) => this.slots.store(index, output),
-                None => return Poll::Ready(this.slots.take("Gather")),
-            }
-        }
-    }
-}
-
-impl<I> FusedFuture for Gather<I>
-where
-    I: Iterator,
-    I::Item: Future,
-{
-    fn is_terminated(&self) -> bool {
-        self.slots.is_done()
+        self.get_mut().gathering.poll_all(cx, |future| future)
     }
 }
 
@@ -166,20 +154,7 @@ where
     I: Iterator,
     I::Item: TryFuture,
 {
-    driver: Driver<I, Indexed<Settle<I::Item>>>,
-    slots: Slots<SettleOutput<I::Item>>,
-}
-
-impl<I> GatherSettled<I>
-where
-    I: Iterator,
-    I::Item: TryFuture,
-{
-    pub(super) fn new(futures: I) -> Self {
-        let driver = Driver::new(futures);
-        let slots = Slots::with_capacity(driver.expected_len());
-        Self { driver, slots }
-    }
+    gathering: Gathering<I, Settle<I::Item>, SettleOutput<I::Item>>,
 }
 
 gather_common!(GatherSettled, TryFuture);
@@ -192,24 +167,11 @@ where
     type Output = Settled<<I::Item as TryFuture>::Ok, <I::Item as TryFuture>::Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let settle = |index, inner| Indexed::new(index, Settle { inner });
-        loop {
-            match ready!(this.driver.poll_next(cx, settle)) {
-                Some((index, outcome)) => this.slots.store(index, outcome),
-                None => return Poll::Ready(Settled::new(this.slots.take("GatherSettled"))),
-            }
-        }
-    }
-}
-
-impl<I> FusedFuture for GatherSettled<I>
-where
-    I: Iterator,
-    I::Item: TryFuture,
-{
-    fn is_terminated(&self) -> bool {
-        self.slots.is_done()
+        let settle = |inner| Settle { inner };
+        self.get_mut()
+            .gathering
+            .poll_all(cx, settle)
+            .map(Settled::new)
     }
 }
 
@@ -228,20 +190,7 @@ where
     I: Iterator,
     I::Item: TryFuture,
 {
-    driver: Driver<I, Indexed<IntoFuture<I::Item>>>,
-    slots: Slots<<I::Item as TryFuture>::Ok>,
-}
-
-impl<I> TryGather<I>
-where
-    I: Iterator,
-    I::Item: TryFuture,
-{
-    pub(super) fn new(futures: I) -> Self {
-        let driver = Driver::new(futures);
-        let slots = Slots::with_capacity(driver.expected_len());
-        Self { driver, slots }
-    }
+    gathering: Gathering<I, IntoFuture<I::Item>, <I::Item as TryFuture>::Ok>,
 }
 
 gather_common!(TryGather, TryFuture);
@@ -254,30 +203,9 @@ where
     type Output = Result<Vec<<I::Item as TryFuture>::Ok>, <I::Item as TryFuture>::Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let wrap = |index, future: I::Item| Indexed::new(index, TryFutureExt::into_future(future));
-        loop {
-            match ready!(this.driver.poll_next(cx, wrap)) {
-                Some((index, Ok(value))) => this.slots.store(index, value),
-                Some((_, Err(error))) => {
-                    // Fail fast: the other futures are cancelled now, not whenever the
-                    // caller gets around to dropping this future.
-                    this.driver.cancel();
-                    this.slots.mark_done("TryGather");
-                    return Poll::Ready(Err(error));
-                }
-                None => return Poll::Ready(Ok(this.slots.take("TryGather"))),
-            }
-        }
-    }
-}
-
-impl<I> FusedFuture for TryGather<I>
-where
-    I: Iterator,
-    I::Item: TryFuture,
-{
-    fn is_terminated(&self) -> bool {
-        self.slots.is_done()
+        // Fails fast: on the first error the other futures are dropped at once.
+        self.get_mut()
+            .gathering
+            .try_poll_all(cx, TryFutureExt::into_future)
     }
 }

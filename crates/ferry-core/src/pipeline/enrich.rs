@@ -8,7 +8,7 @@ use std::sync::Arc;
 use futures_util::{FutureExt, StreamExt};
 use serde::Serialize;
 
-use super::error::{DeadRecord, FailurePolicy, PipelineError, RecordError, RecordPosition};
+use super::error::{FailurePolicy, PipelineError, RecordError};
 use super::recorder::StepRecorder;
 use super::step::Step;
 use crate::limit::ConcurrencyLimit;
@@ -144,17 +144,7 @@ where
                 })
                 .buffer_unordered(self.limit.get());
             while let Some((index, copy, result)) = calls.next().await {
-                match result {
-                    Ok(out) => {
-                        outputs[index] = Some(out);
-                        step.succeeded(1);
-                    }
-                    Err(error) => {
-                        step.failed(self.policy, RecordPosition::Index(index), error, || {
-                            copy.map(DeadRecord::Json)
-                        })?
-                    }
-                }
+                outputs[index] = step.record_outcome(self.policy, index, result, copy)?;
             }
             Ok(outputs.into_iter().flatten().collect())
         }

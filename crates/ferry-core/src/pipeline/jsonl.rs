@@ -11,7 +11,8 @@ use futures_io::AsyncWrite;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::error::{DeadRecord, FailurePolicy, PipelineError, RecordPosition};
+use super::error::{FailurePolicy, PipelineError, RecordPosition};
+use super::read_files::{fail_line, read_files};
 use super::recorder::StepRecorder;
 use super::step::Step;
 use crate::fs::{FileSystem, FileSystemExt, FileWriter, WriteMode};
@@ -87,17 +88,10 @@ where
     }
 
     async fn run(&self, input: Vec<P>, step: &StepRecorder<'_>) -> Result<Vec<T>, PipelineError> {
-        let mut records = Vec::new();
-        for path in &input {
-            let path = path.as_ref();
-            let bytes = self
-                .fs
-                .read(path)
-                .await
-                .map_err(|error| step.step_error(error))?;
-            self.parse(&bytes, path, step, &mut records)?;
-        }
-        Ok(records)
+        read_files(&self.fs, &input, step, |bytes, path, records| {
+            self.parse(bytes, path, step, records)
+        })
+        .await
     }
 }
 
@@ -143,12 +137,8 @@ impl<T: DeserializeOwned, F> ReadJsonLines<T, F> {
                     column: error.column(),
                     message: error.to_string(),
                 };
-                let position = RecordPosition::Line {
-                    path: path.to_owned(),
-                    line: number,
-                };
-                step.failed(self.policy, position, Arc::new(failure), || {
-                    Some(DeadRecord::Text(String::from_utf8_lossy(line).into_owned()))
+                fail_line(step, self.policy, path, number, Arc::new(failure), || {
+                    Some(String::from_utf8_lossy(line).into_owned())
                 })?;
                 Ok(None)
             }
@@ -236,8 +226,7 @@ where
     }
 
     async fn run(&self, input: Vec<T>, step: &StepRecorder<'_>) -> Result<Vec<T>, PipelineError> {
-        step.expect_total(input.len() as u64);
-        step.received(input.len() as u64);
+        step.received_all(input.len());
         match self.style {
             WriteStyle::Atomic => self.write_atomic(input, step).await,
             WriteStyle::Streaming => self.write_streaming(input, step).await,

@@ -106,6 +106,7 @@ mod error;
 mod jsonl;
 mod progress;
 mod read_csv;
+mod read_files;
 mod recorder;
 mod step;
 mod stream;

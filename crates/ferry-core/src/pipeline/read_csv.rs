@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
-use super::error::{DeadRecord, FailurePolicy, PipelineError, RecordPosition};
+use super::error::{FailurePolicy, PipelineError};
+use super::read_files::{fail_line, read_files};
 use super::recorder::StepRecorder;
 use super::step::Step;
 use crate::fs::FileSystem;
@@ -67,9 +68,9 @@ pub struct CsvHeaderError {
 /// Counts are in rows: `in` is every row read (not the header, not blank lines), `out` the
 /// rows that became records. A malformed row (a wrong field count, a field that does not fit
 /// `T`) is a [`CsvRowError`] with the file and line number, handled by the step's
-/// [`FailurePolicy`] at [`RecordPosition::Line`] (dead letters keep the row's text); the
-/// rows after it are still read. A file that cannot be read fails the step
-/// ([`PipelineError::Step`] with the file system's error).
+/// [`FailurePolicy`] at [`RecordPosition::Line`](super::RecordPosition::Line) (dead letters
+/// keep the row's text); the rows after it are still read. A file that cannot be read fails
+/// the step ([`PipelineError::Step`] with the file system's error).
 ///
 /// By default the first row is a header and fields are matched to `T`'s fields by name; with
 /// [`has_headers(false)`](Self::has_headers), by position. Each file is read whole through
@@ -160,17 +161,10 @@ where
     }
 
     async fn run(&self, input: Vec<P>, step: &StepRecorder<'_>) -> Result<Vec<T>, PipelineError> {
-        let mut records = Vec::new();
-        for path in &input {
-            let path = path.as_ref();
-            let bytes = self
-                .fs
-                .read(path)
-                .await
-                .map_err(|error| step.step_error(error))?;
-            self.parse(&bytes, path, step, &mut records)?;
-        }
-        Ok(records)
+        read_files(&self.fs, &input, step, |bytes, path, records| {
+            self.parse(bytes, path, step, records)
+        })
+        .await
     }
 }
 
@@ -259,13 +253,9 @@ impl<T: DeserializeOwned, F> ReadCsv<T, F> {
         error: CsvRowError,
         row: Option<&::csv::ByteRecord>,
     ) -> Result<(), PipelineError> {
-        let position = RecordPosition::Line {
-            path: error.path.clone(),
-            line: error.line,
-        };
-        let delimiter = self.delimiter;
-        step.failed(self.policy, position, Arc::new(error), || {
-            row.map(|row| DeadRecord::Text(row_text(row, delimiter)))
+        let (path, line, delimiter) = (error.path.clone(), error.line, self.delimiter);
+        fail_line(step, self.policy, &path, line, Arc::new(error), || {
+            row.map(|row| row_text(row, delimiter))
         })
     }
 }

@@ -43,6 +43,13 @@ impl StepRecorder<'_> {
         self.ctx.lock().steps[self.index].stats.records_in += n;
     }
 
+    /// Expects `n` records in all and counts them taken in at once: for a step that takes
+    /// its whole input before handing anything on.
+    pub(crate) fn received_all(&self, n: usize) {
+        self.expect_total(n as u64);
+        self.received(n as u64);
+    }
+
     /// Counts `n` records handed on.
     pub fn succeeded(&self, n: u64) {
         self.update(|stats| stats.records_out += n);
@@ -102,6 +109,34 @@ impl StepRecorder<'_> {
         });
         self.ctx.lock().failures.push(failure);
         Ok(())
+    }
+
+    /// Counts the outcome of one record, the one at `index` of the step's input: its output
+    /// is handed on (`Some`), or its failure goes through [`failed`](Self::failed) (`None`),
+    /// with `copy` as the dead letter's record.
+    ///
+    /// # Errors
+    ///
+    /// As [`failed`](Self::failed).
+    pub(crate) fn record_outcome<T>(
+        &self,
+        policy: FailurePolicy,
+        index: usize,
+        outcome: Result<T, RecordError>,
+        copy: Option<serde_json::Value>,
+    ) -> Result<Option<T>, PipelineError> {
+        match outcome {
+            Ok(out) => {
+                self.succeeded(1);
+                Ok(Some(out))
+            }
+            Err(error) => {
+                self.failed(policy, RecordPosition::Index(index), error, || {
+                    copy.map(DeadRecord::Json)
+                })?;
+                Ok(None)
+            }
+        }
     }
 
     /// A second handle on the same step, for a stream that counts in two places.

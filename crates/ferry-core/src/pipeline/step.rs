@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use super::context::PipelineContext;
-use super::error::{FailurePolicy, PipelineError, RecordPosition};
+use super::error::{FailurePolicy, PipelineError, RecordError};
 use super::recorder::StepRecorder;
 
 /// One stage of a pipeline: takes a batch of records of type `In` and gives back a batch of
@@ -227,9 +227,7 @@ where
         input: Vec<In>,
         step: &StepRecorder<'_>,
     ) -> impl Future<Output = Result<Vec<Out>, PipelineError>> + Send {
-        let total = input.len() as u64;
-        step.expect_total(total);
-        step.received(total);
+        step.received_all(input.len());
         let output: Vec<Out> = input
             .into_iter()
             .map(|record| {
@@ -296,31 +294,18 @@ where
         input: Vec<In>,
         step: &StepRecorder<'_>,
     ) -> impl Future<Output = Result<Vec<Out>, PipelineError>> + Send {
-        let total = input.len() as u64;
-        step.expect_total(total);
-        step.received(total);
-        let mut output = Vec::with_capacity(input.len());
-        let mut result = Ok(());
-        for (index, record) in input.into_iter().enumerate() {
-            match (self.f)(record) {
-                Ok(out) => {
+        step.received_all(input.len());
+        let run = || {
+            let mut output = Vec::with_capacity(input.len());
+            for (index, record) in input.into_iter().enumerate() {
+                let outcome = (self.f)(record).map_err(|error| Arc::new(error) as RecordError);
+                if let Some(out) = step.record_outcome(self.policy, index, outcome, None)? {
                     output.push(out);
-                    step.succeeded(1);
-                }
-                Err(error) => {
-                    result = step.failed(
-                        self.policy,
-                        RecordPosition::Index(index),
-                        Arc::new(error),
-                        || None,
-                    );
-                    if result.is_err() {
-                        break;
-                    }
                 }
             }
-        }
-        std::future::ready(result.map(|()| output))
+            Ok(output)
+        };
+        std::future::ready(run())
     }
 }
 
@@ -365,9 +350,7 @@ where
         input: Vec<T>,
         step: &StepRecorder<'_>,
     ) -> impl Future<Output = Result<Vec<T>, PipelineError>> + Send {
-        let total = input.len() as u64;
-        step.expect_total(total);
-        step.received(total);
+        step.received_all(input.len());
         let output: Vec<T> = input
             .into_iter()
             .filter(|record| {

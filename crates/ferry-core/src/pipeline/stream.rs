@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 
 use super::context::PipelineContext;
 use super::enrich::{Enrich, call_catching};
-use super::error::{DeadRecord, PipelineError, RecordPosition};
+use super::error::PipelineError;
 use super::jsonl::{ReadJsonLines, WriteJsonLines, WriteStyle, write_all};
 use super::recorder::StepRecorder;
 use crate::fs::{FileReader, FileSystem, FileSystemExt, WriteMode};
@@ -93,17 +93,14 @@ impl<F> Enrich<F> {
                         step.finish();
                         return Some((Err(upstream), None));
                     }
-                    Some(Ok((_, _, Ok(out)))) => {
-                        step.succeeded(1);
-                        return Some((Ok(out), Some((calls, step))));
-                    }
-                    Some(Ok((index, copy, Err(error)))) => {
-                        let position = RecordPosition::Index(index);
-                        if let Err(stop) =
-                            step.failed(policy, position, error, || copy.map(DeadRecord::Json))
-                        {
-                            step.finish();
-                            return Some((Err(stop), None));
+                    Some(Ok((index, copy, result))) => {
+                        match step.record_outcome(policy, index, result, copy) {
+                            Ok(Some(out)) => return Some((Ok(out), Some((calls, step)))),
+                            Ok(None) => {}
+                            Err(stop) => {
+                                step.finish();
+                                return Some((Err(stop), None));
+                            }
                         }
                     }
                 }
