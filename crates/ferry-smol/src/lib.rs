@@ -31,8 +31,10 @@
 //! ```
 
 mod fs;
+mod http;
 mod runtime;
 mod task;
 
 pub use fs::SmolFs;
+pub use http::{HttpClientBuildError, SmolHttpClient, SmolResponseBody, SmolTransport};
 pub use runtime::{SmolRuntime, block_on};
