@@ -37,7 +37,7 @@ fn print_help() {
         "cargo xtask <task>\n\n\
          tasks:\n  \
          ci     fmt check, dependency rules, clippy -D warnings, tests, docs -D warnings\n  \
-         deps   check that ferry-core names no runtime and ferry-smol pulls in no tokio\n  \
+         deps   check that ferry-core names no runtime and ferry-smol pulls in no tokio runtime\n  \
          help   this text"
     );
 }
