@@ -109,3 +109,50 @@ fn request_after_its_executor_is_dropped_fails_instead_of_hanging() {
     assert!(error.is_connect(), "{error:?}");
     assert_eq!(server.requests_served(), 0);
 }
+
+/// A one-request-per-connection HTTP/1.1 server on std threads: it answers with keep-alive
+/// headers, then closes the connection anyway, as servers do with idle connections.
+fn closing_server() -> (std::net::SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = Arc::clone(&accepted);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 1024];
+            while !request.ends_with(b"\r\n\r\n") {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buffer[..n]),
+                }
+            }
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok",
+            );
+            // Dropping the stream closes the connection the client has pooled.
+        }
+    });
+    (address, accepted)
+}
+
+#[test]
+fn pooled_connection_the_server_closed_is_not_used_again() {
+    let (address, accepted) = closing_server();
+    ferry_smol::block_on(|rt| async move {
+        let client = rt.http_client(HttpSettings::default()).unwrap();
+        for _ in 0..3 {
+            let response = client
+                .get(format!("http://{address}/"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.text().await.unwrap(), "ok");
+            rt.sleep(Duration::from_millis(30)).await;
+        }
+    });
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
+}

@@ -121,19 +121,26 @@ impl Inner {
                 ),
             )
         })?;
+        // HTTP/2 wants the absolute URI (for `:scheme` and `:authority`), HTTP/1 the origin
+        // form; keep the original for whichever a retry lands on.
+        let absolute = request.uri().clone();
         let mut request = request.map(Full::new);
         loop {
             let (conn, reused) = match self.pool.checkout(&key) {
                 Some(conn) => (conn, true),
                 None => (self.connector.connect(&key).await?, false),
             };
-            match conn {
+            let failed = match conn {
                 Conn::H2(mut sender) => {
                     if !reused {
                         self.pool.share_h2(&key, &sender);
                     }
+                    *request.uri_mut() = absolute.clone();
                     *request.version_mut() = Version::HTTP_2;
-                    return sender.send_request(request).await.map_err(exchange_error);
+                    match sender.try_send_request(request).await {
+                        Ok(response) => return Ok(response),
+                        Err(failed) => failed,
+                    }
                 }
                 Conn::H1(mut sender) => {
                     to_origin_form(&mut request);
@@ -142,14 +149,16 @@ impl Inner {
                             self.recycle_when_ready(key, sender);
                             return Ok(response);
                         }
-                        Err(mut failed) => match failed.take_message() {
-                            // Nothing was written: a pooled connection closed while idle.
-                            // Try the next one (or a new connection).
-                            Some(unsent) if reused => request = unsent,
-                            _ => return Err(exchange_error(failed.into_error())),
-                        },
+                        Err(failed) => failed,
                     }
                 }
+            };
+            let mut failed = failed;
+            match failed.take_message() {
+                // Nothing was written: a pooled connection closed while it sat in the pool.
+                // Try the next one (or a new connection); a new one is never retried.
+                Some(unsent) if reused => request = unsent,
+                _ => return Err(exchange_error(failed.into_error())),
             }
         }
     }
