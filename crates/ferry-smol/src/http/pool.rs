@@ -122,6 +122,13 @@ impl Pool {
         None
     }
 
+    /// Stops sharing `key`'s HTTP/2 connection (requests already on it carry on).
+    pub(super) fn forget_h2(&self, key: &HostKey) {
+        if let Some(host) = self.hosts().get_mut(key) {
+            host.h2 = None;
+        }
+    }
+
     /// Offers a ready HTTP/1 connection back for reuse; dropped (closed) if `key` already has
     /// `max_idle_per_host` idle ones or the pool keeps none.
     pub(super) fn checkin(&self, key: &HostKey, sender: http1::SendRequest<Full<Bytes>>) {

@@ -139,7 +139,12 @@ impl Inner {
                     *request.version_mut() = Version::HTTP_2;
                     match sender.try_send_request(request).await {
                         Ok(response) => return Ok(response),
-                        Err(failed) => failed,
+                        Err(failed) => {
+                            // Unshare it, so that a retry connects anew instead of meeting
+                            // the same failing connection again.
+                            self.pool.forget_h2(&key);
+                            failed
+                        }
                     }
                 }
                 Conn::H1(mut sender) => {
