@@ -1,10 +1,15 @@
-//! The same pipeline on the backend you choose: tokio, smol, or (once it lands) the mock.
+//! The same pipeline on the backend you choose: tokio, smol, or the mock.
 //!
 //! `fetch_items` is written once, generic over a runtime `R: Runtime` and a client
-//! `C: HttpClient`. It fetches 200 items from ferry's local test server through
-//! `map_concurrent` with a limit, gives each item a deadline, and counts failures instead of
-//! dropping them (a few URLs fail on purpose: a 503 and a server that never answers). `main`
-//! only picks the backend; nothing in the pipeline changes.
+//! `C: HttpClient`. It fetches 200 items through `map_concurrent` with a limit, gives each
+//! item a deadline, and counts failures instead of dropping them (two URLs fail on purpose: a
+//! 503 and a server that never answers). `main` only picks the backend; nothing in the
+//! pipeline changes.
+//!
+//! - `tokio` and `smol` fetch from ferry's local test server over real sockets.
+//! - `mock` runs on ferry-mock's deterministic runtime with `MockHttp` scripted to answer the
+//!   same routes (each item after 5 ms of *virtual* time): the timings it prints are virtual,
+//!   and the same on every run.
 //!
 //! ```text
 //! cargo run --example runtime_choice -- --runtime tokio
@@ -16,8 +21,11 @@ use std::time::{Duration, Instant};
 
 use ferry_core::http::{HttpClient, HttpClientExt, HttpError, HttpSettings};
 use ferry_core::{Runtime, SpawnExt, TimerExt, map_concurrent};
+use ferry_mock::http::{MockHttp, Respond};
 use ferry_testserver::TestServer;
+use ferry_testserver::routes::item_json;
 use futures::StreamExt;
+use http::Method;
 
 /// How many items the pipeline fetches, and how many at once.
 const ITEMS: u64 = 200;
@@ -79,13 +87,13 @@ async fn fetch_items<R: Runtime, C: HttpClient>(
     summary
 }
 
-/// The URLs of one run: the items, with two that fail on purpose.
-fn urls(server: &TestServer) -> Vec<String> {
+/// The URLs of one run against `origin`: the items, with two that fail on purpose.
+fn urls(origin: &str) -> Vec<String> {
     let mut urls: Vec<String> = (1..=ITEMS)
-        .map(|id| server.url(&format!("/delay/5?id={id}")))
+        .map(|id| format!("{origin}/items/{id}"))
         .collect();
-    urls[50] = server.url("/status/503");
-    urls[150] = server.url("/stall");
+    urls[50] = format!("{origin}/status/503");
+    urls[150] = format!("{origin}/stall");
     urls
 }
 
@@ -102,7 +110,7 @@ fn run_on_tokio(server: &TestServer) -> Result<Summary, Box<dyn std::error::Erro
         .build()?;
     let rt = ferry_tokio::TokioRuntime::from_handle(tokio.handle().clone());
     let client = rt.http_client(HttpSettings::default())?;
-    let urls = urls(server);
+    let urls = urls(server.url("/").trim_end_matches('/'));
     let summary = tokio.block_on(async {
         // The pipeline runs as a task of the runtime, next to its connections.
         let pipeline = rt.spawn({
@@ -115,7 +123,7 @@ fn run_on_tokio(server: &TestServer) -> Result<Summary, Box<dyn std::error::Erro
 }
 
 fn run_on_smol(server: &TestServer) -> Result<Summary, Box<dyn std::error::Error>> {
-    let urls = urls(server);
+    let urls = urls(server.url("/").trim_end_matches('/'));
     ferry_smol::block_on(|rt| async move {
         let client = rt.http_client(HttpSettings::default())?;
         let pipeline = rt.spawn({
@@ -126,6 +134,28 @@ fn run_on_smol(server: &TestServer) -> Result<Summary, Box<dyn std::error::Error
     })
 }
 
+fn run_on_mock() -> Summary {
+    ferry_mock::run(7, |rt| async move {
+        // The test server's routes, scripted: each item after 5 ms of virtual time.
+        let client = MockHttp::new(&rt)
+            .route_fn(Method::GET, "/items/{id}", |request| {
+                let id = request.param("id").and_then(|id| id.parse().ok());
+                match id {
+                    Some(id) => Respond::json(item_json(id)).latency(Duration::from_millis(5)),
+                    None => Respond::status(400),
+                }
+            })
+            .route(Method::GET, "/status/503", Respond::status(503))
+            .route(Method::GET, "/stall", Respond::stall());
+        let urls = urls("http://api.test");
+        let pipeline = rt.spawn({
+            let rt = rt.clone();
+            async move { fetch_items(&rt, &client, urls).await }
+        });
+        pipeline.await.expect("the pipeline does not panic")
+    })
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let backend = match args.as_slice() {
@@ -133,24 +163,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         [flag, name] if flag == "--runtime" => name.clone(),
         _ => return Err("usage: runtime_choice [--runtime tokio|smol|mock]".into()),
     };
-    let server = TestServer::start();
     let wall = Instant::now();
     let summary = match backend.as_str() {
-        "tokio" => run_on_tokio(&server)?,
-        "smol" => run_on_smol(&server)?,
-        "mock" => {
-            // The mock backend's scripted HTTP client (branch h/mockhttp) has not landed yet;
-            // once it has, this arm builds a ferry_mock runtime and its client and calls
-            // `fetch_items` like the others.
-            println!("mock: not yet");
-            return Ok(());
-        }
+        "tokio" => run_on_tokio(&TestServer::start())?,
+        "smol" => run_on_smol(&TestServer::start())?,
+        "mock" => run_on_mock(),
         other => return Err(format!("unknown runtime {other:?}: use tokio, smol or mock").into()),
     };
     report(&backend, &summary);
     println!("wall clock including start-up: {:?}", wall.elapsed());
     if summary.fetched + summary.failed != ITEMS as usize {
         return Err("an item went missing".into());
+    }
+    if summary.failed != 2 {
+        return Err(format!("expected the 2 planted failures, saw {}", summary.failed).into());
     }
     Ok(())
 }
