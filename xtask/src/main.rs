@@ -41,7 +41,7 @@ fn print_help() {
         "cargo xtask <task>\n\n\
          tasks:\n  \
          ci     fmt check, dependency rules, clippy -D warnings, tests, docs -D warnings, bench smoke\n  \
-         deps   check that ferry-core names no runtime and ferry-smol pulls in no tokio\n  \
+         deps   check that ferry-core names no runtime and ferry-smol pulls in no tokio runtime\n  \
          bench  the comparative benchmarks: table, target/ferry-bench/results.json, SVG charts\n  \
          help   this text\n\n{}",
         bench::help()

@@ -5,6 +5,10 @@
 //! [`async_executor::Executor`] (a global one, or yours), blocking work on the [`blocking`]
 //! pool, timers from [`async_io`]. [`SmolFs`] is ferry's file system on the same pool.
 //! [`block_on`] runs a body with a runtime on the global executor.
+//! [`SmolHttpClient`] (from [`SmolRuntime::http_client`]) is ferry's HTTP client on hyper 1.x
+//! over async-io sockets, with rustls: the same client layer, and so the same behaviour, as
+//! the tokio backend's. (hyper itself names tokio's runtime-free `sync` and `io-util` parts;
+//! no tokio scheduler, reactor or timer is ever built or needed.)
 //!
 //! The crate depends on smol's building blocks (async-executor, async-io, blocking) rather
 //! than the `smol` umbrella crate, which would add process, signal and networking crates that
@@ -31,8 +35,10 @@
 //! ```
 
 mod fs;
+mod http;
 mod runtime;
 mod task;
 
 pub use fs::SmolFs;
+pub use http::{HttpClientBuildError, SmolHttpClient, SmolResponseBody, SmolTransport};
 pub use runtime::{SmolRuntime, block_on};

@@ -47,6 +47,17 @@ pub enum HttpClientBuildError {
     Tls(#[source] rustls::Error),
 }
 
+impl From<ferry_wire::TlsConfigError> for HttpClientBuildError {
+    fn from(error: ferry_wire::TlsConfigError) -> Self {
+        match error {
+            ferry_wire::TlsConfigError::InvalidCertificate(error) => {
+                Self::InvalidCertificate(error)
+            }
+            ferry_wire::TlsConfigError::Tls(error) => Self::Tls(error),
+        }
+    }
+}
+
 impl TokioHttpClient {
     /// A client on the tokio runtime the calling thread runs on.
     ///

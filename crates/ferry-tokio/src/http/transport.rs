@@ -1,12 +1,11 @@
 //! [`TokioTransport`]: one exchange over hyper-util's pooled client.
 
-use std::error::Error as StdError;
 use std::future::Future;
-use std::sync::Arc;
 
 use bytes::Bytes;
-use ferry_core::http::{
-    HttpSettings, InvalidCertificate, Transport, TransportError, TransportErrorKind,
+use ferry_core::http::{HttpSettings, Transport, TransportError, TransportErrorKind};
+use ferry_wire::classify::{
+    any_source, body_error, connect_error_kind, exchange_error_kind, is_tls,
 };
 use http_body_util::{BodyExt, Full, combinators::MapErr};
 use hyper::body::Incoming;
@@ -14,9 +13,6 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client as PooledClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioTimer;
-use rustls::RootCertStore;
-use rustls_pki_types::CertificateDer;
-use rustls_pki_types::pem::PemObject;
 use tokio::runtime::Handle;
 
 use super::client::HttpClientBuildError;
@@ -58,7 +54,8 @@ impl TokioTransport {
     /// A transport on the runtime behind `handle`, with the wire settings of `settings`
     /// (connect timeout, pool, root certificates).
     pub fn new(handle: Handle, settings: &HttpSettings) -> Result<Self, HttpClientBuildError> {
-        let tls = tls_config(settings)?;
+        // No ALPN protocols yet: hyper-rustls sets them from the HTTP versions enabled below.
+        let tls = ferry_wire::tls_config(settings)?;
         let mut http = HttpConnector::new();
         // The https connector below decides which schemes are allowed.
         http.enforce_http(false);
@@ -86,38 +83,6 @@ impl TokioTransport {
     }
 }
 
-fn tls_config(settings: &HttpSettings) -> Result<rustls::ClientConfig, HttpClientBuildError> {
-    let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    for (index, certificate) in settings.root_certificates().iter().enumerate() {
-        let invalid =
-            |reason: &dyn std::fmt::Display| InvalidCertificate::new(index, certificate, reason);
-        let ders: Vec<CertificateDer<'static>> = match certificate.encoding() {
-            ferry_core::http::CertificateEncoding::Pem => {
-                CertificateDer::pem_slice_iter(certificate.bytes())
-                    .collect::<Result<_, _>>()
-                    .map_err(|error| invalid(&error))?
-            }
-            ferry_core::http::CertificateEncoding::Der => {
-                vec![CertificateDer::from(certificate.bytes().to_vec())]
-            }
-        };
-        if ders.is_empty() {
-            return Err(invalid(&"no certificate found in the PEM data").into());
-        }
-        for der in ders {
-            roots.add(der).map_err(|error| invalid(&error))?;
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(HttpClientBuildError::Tls)?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(config)
-}
-
 impl Transport for TokioTransport {
     type Body = TokioResponseBody;
 
@@ -128,73 +93,19 @@ impl Transport for TokioTransport {
         let pending = self.pool.request(request.map(Full::new));
         async move {
             let response = pending.await.map_err(classify_request_error)?;
-            Ok(response.map(|body| body.map_err(classify_body_error as fn(_) -> _)))
+            Ok(response.map(|body| body.map_err(body_error as fn(_) -> _)))
         }
     }
-}
-
-/// Whether some error in `error`'s source chain satisfies `check`.
-///
-/// `io::Error` reports its inner error's source rather than the inner error itself, so the walk
-/// also steps into [`std::io::Error::get_ref`]: that is where rustls errors sit.
-fn any_source(
-    error: &(dyn StdError + 'static),
-    check: &dyn Fn(&(dyn StdError + 'static)) -> bool,
-) -> bool {
-    if check(error) {
-        return true;
-    }
-    if let Some(inner) = error
-        .downcast_ref::<std::io::Error>()
-        .and_then(|io| io.get_ref())
-    {
-        if any_source(inner, check) {
-            return true;
-        }
-    }
-    error
-        .source()
-        .is_some_and(|source| any_source(source, check))
-}
-
-fn is_tls(error: &(dyn StdError + 'static)) -> bool {
-    error.is::<rustls::Error>()
-}
-
-fn is_timed_out(error: &(dyn StdError + 'static)) -> bool {
-    error
-        .downcast_ref::<std::io::Error>()
-        .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
-}
-
-fn is_hyper_timeout(error: &(dyn StdError + 'static)) -> bool {
-    error
-        .downcast_ref::<hyper::Error>()
-        .is_some_and(hyper::Error::is_timeout)
 }
 
 fn classify_request_error(error: hyper_util::client::legacy::Error) -> TransportError {
+    // A rustls error counts as TLS even where hyper-util does not call it a connect error.
     let kind = if any_source(&error, &is_tls) {
         TransportErrorKind::Tls
     } else if error.is_connect() {
-        if any_source(&error, &is_timed_out) {
-            TransportErrorKind::ConnectTimeout
-        } else {
-            TransportErrorKind::Connect
-        }
-    } else if any_source(&error, &is_hyper_timeout) {
-        TransportErrorKind::Timeout
+        connect_error_kind(&error)
     } else {
-        TransportErrorKind::Io
-    };
-    TransportError::new(kind, error)
-}
-
-fn classify_body_error(error: hyper::Error) -> TransportError {
-    let kind = if error.is_timeout() {
-        TransportErrorKind::Timeout
-    } else {
-        TransportErrorKind::Io
+        exchange_error_kind(&error)
     };
     TransportError::new(kind, error)
 }

@@ -1,0 +1,28 @@
+//! The runtime-free parts of ferry's hyper backends, shared by `ferry-tokio` and `ferry-smol`.
+//!
+//! Both backends speak HTTP with hyper 1.x and TLS with rustls; only the sockets, the executor
+//! and the connection pool differ. What does not depend on the runtime lives here, once:
+//!
+//! - [`tls_config`]: the rustls client configuration for [`HttpSettings`] (ring provider,
+//!   the Mozilla roots from `webpki-roots` plus the settings' extra roots, safe defaults).
+//! - [`classify`]: turning hyper, rustls and I/O errors into ferry's
+//!   [`TransportErrorKind`](ferry_core::http::TransportErrorKind)s.
+//!
+//! It is a crate of its own rather than a module of ferry-core so that ferry-core stays free of
+//! rustls and hyper: users who bring their own [`Transport`](ferry_core::http::Transport) (or
+//! only mock HTTP) do not compile a TLS stack.
+//!
+//! ```
+//! use ferry_core::http::HttpSettings;
+//!
+//! let config = ferry_wire::tls_config(&HttpSettings::default()).unwrap();
+//! assert!(config.alpn_protocols.is_empty());
+//! ```
+
+pub mod classify;
+mod tls;
+
+pub use tls::{ALPN_H2_AND_HTTP1, TlsConfigError, tls_config};
+
+#[cfg(doc)]
+use ferry_core::http::HttpSettings;
