@@ -47,6 +47,7 @@ use std::sync::Arc;
 mod body;
 mod client;
 mod error;
+mod layer;
 mod redact;
 mod request;
 mod response;
@@ -59,6 +60,7 @@ mod tests;
 
 pub use client::Client;
 pub use error::HttpError;
+pub use layer::{Attempts, HostPolicy, ResilientClient};
 pub use request::{IntoUrl, Request, RequestBuilder};
 pub use response::{BodyStream, Response};
 pub use retry_after::RetryAfter;
