@@ -16,6 +16,8 @@
 //! | `to_thread` | [`to_thread()`] |
 //! | retries with backoff (`tenacity`, `backoff`) | [`retry()`], [`RetryPolicy`], [`Backoff`] |
 //! | rate limits (`aiolimiter`) | [`RateLimiter`], [`KeyedRateLimiter`] |
+//! | a session with limits and retries per host | [`ResilientClient`](http::ResilientClient) |
+//! | paging through an API | [`paginate`] ([`PageNumbers`](paginate::PageNumbers), [`CursorPages`](paginate::CursorPages), [`LinkPages`](paginate::LinkPages)) |
 //! | `AsyncStep` + `PipelineContext` | [`Pipeline`], [`PipelineContext`] ([`pipeline`]) |
 //!
 //! Backends (`ferry-tokio`, `ferry-smol`, `ferry-mock`) implement the [`rt`] traits; every
@@ -30,6 +32,7 @@ pub mod fs;
 pub mod gather;
 pub mod http;
 pub mod map;
+pub mod paginate;
 pub mod pipeline;
 pub mod pool;
 pub mod queue;
