@@ -17,6 +17,7 @@
 //! | retries with backoff (`tenacity`, `backoff`) | [`retry()`], [`RetryPolicy`], [`Backoff`] |
 //! | rate limits (`aiolimiter`) | [`RateLimiter`], [`KeyedRateLimiter`] |
 //! | a session with limits and retries per host | [`ResilientClient`](http::ResilientClient) |
+//! | downloading files concurrently | [`Downloader`](download::Downloader) |
 //! | paging through an API | [`paginate`] ([`PageNumbers`](paginate::PageNumbers), [`CursorPages`](paginate::CursorPages), [`LinkPages`](paginate::LinkPages)) |
 //! | `AsyncStep` + `PipelineContext` | [`Pipeline`], [`PipelineContext`] ([`pipeline`]) |
 //!
@@ -28,6 +29,7 @@ pub mod rt;
 mod limit;
 mod panic;
 
+pub mod download;
 pub mod fs;
 pub mod gather;
 pub mod http;

@@ -61,7 +61,7 @@ mod tests;
 pub use client::Client;
 pub use error::HttpError;
 pub use layer::{Attempts, HostPolicy, ResilientClient};
-pub(crate) use redact::{is_sensitive, redact_uri};
+pub(crate) use redact::{is_sensitive, redact_uri, redact_url_str};
 pub use request::{IntoUrl, Request, RequestBuilder};
 pub use response::{BodyStream, Response};
 pub use retry_after::RetryAfter;
