@@ -65,7 +65,7 @@ impl Attempts {
 /// use ferry_core::ConcurrencyLimit;
 /// use ferry_core::http::{HostPolicy, HttpClient, HttpClientExt, ResilientClient};
 /// use ferry_core::rate_limit::Quota;
-/// use ferry_core::{Runtime, Timer};
+/// use ferry_core::Timer;
 ///
 /// fn resilient<C: HttpClient, R: Timer + Clone>(client: C, rt: R) -> ResilientClient<C, R> {
 ///     ResilientClient::new(client, rt, HostPolicy::new().attempt_timeout(Duration::from_secs(5)))
