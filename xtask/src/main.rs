@@ -4,9 +4,12 @@
 //! cargo itself. Tasks:
 //!
 //! - `ci`: everything CI checks, in the order that fails fastest: formatting, the runtime
-//!   dependency rules, clippy with warnings denied, the tests, the docs with warnings denied.
+//!   dependency rules, clippy with warnings denied, the tests, the docs with warnings denied,
+//!   then that the micro benchmarks build and `bench --quick` runs.
 //! - `deps`: only the dependency rules (see [`deps`]).
+//! - `bench`: the comparative benchmarks (see [`mod@bench`] and docs/BENCHMARKS.md).
 
+mod bench;
 mod deps;
 
 use std::process::{Command, ExitCode};
@@ -17,6 +20,7 @@ fn main() -> ExitCode {
     let result = match task {
         "ci" => ci(),
         "deps" => deps::check_all(),
+        "bench" => bench::run(&args[1..]),
         "help" | "--help" | "-h" => {
             print_help();
             Ok(())
@@ -36,9 +40,11 @@ fn print_help() {
     println!(
         "cargo xtask <task>\n\n\
          tasks:\n  \
-         ci     fmt check, dependency rules, clippy -D warnings, tests, docs -D warnings\n  \
+         ci     fmt check, dependency rules, clippy -D warnings, tests, docs -D warnings, bench smoke\n  \
          deps   check that ferry-core names no runtime and ferry-smol pulls in no tokio\n  \
-         help   this text"
+         bench  the comparative benchmarks: table, target/ferry-bench/results.json, SVG charts\n  \
+         help   this text\n\n{}",
+        bench::help()
     );
 }
 
@@ -65,6 +71,14 @@ fn ci() -> Result<(), String> {
             .args(["doc", "--workspace", "--all-features", "--no-deps"])
             .env("RUSTDOCFLAGS", "-D warnings")),
     )?;
+    // The micro benchmarks only have to build; the comparative benchmarks run once at their
+    // quick sizes as a smoke test (about 30 s on 2 cores plus the release build). Nothing is
+    // asserted about speed: CI machines are shared and noisy.
+    step(
+        "benchmarks build",
+        cargo(&["bench", "-p", "ferry", "--bench", "primitives", "--no-run"]),
+    )?;
+    step("benchmarks smoke run", bench::run(&["--quick".to_owned()]))?;
     println!("xtask ci: all steps passed");
     Ok(())
 }

@@ -18,6 +18,17 @@
 //! ferry_conformance::toolkit_suite!(with_runtime);
 //! ```
 //!
+//! The suites:
+//!
+//! | macro | module | what it needs | what it checks |
+//! |---|---|---|---|
+//! | [`runtime_suite!`] | [`runtime`] | a runtime | spawning, join handles, blocking work, clock, timers |
+//! | [`toolkit_suite!`] | [`toolkit`] | a runtime | task groups, gather, timeouts, semaphore, queue, pools across tasks |
+//! | [`threaded_blocking_suite!`] | [`toolkit`] | blocking work on real threads | cancel flags seen by a running closure |
+//! | [`fs_suite!`] | [`fs`] | a runtime, a file system and a fresh root | every file operation, atomic writes, typed errors |
+//! | [`http_suite!`] | [`http`] | a runtime and HTTP clients | every test-server route, error kinds, TLS, limits, keep-alive |
+//! | [`pipeline_suite!`] | [`pipeline`] | a runtime and a file system | CSV -> enrich -> JSON Lines end to end |
+//!
 //! Cases fail by panicking with a message that says what was expected, like any test.
 
 pub mod fs;

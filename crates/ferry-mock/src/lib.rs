@@ -16,6 +16,10 @@
 //! - [`MemFs`], an in-memory file system for ferry's `FileSystem` trait: latency in virtual
 //!   time, injected faults ([`InjectedFault`]) and a simulated power loss that keeps only what
 //!   was synced.
+//! - [`http::MockHttp`], a scripted HTTP client for ferry's `HttpClient` trait: routes,
+//!   latency, failures, rate limits, stalls and cut bodies in virtual time, every request
+//!   recorded. `crates/ferry-mock/tests/example_retrying_fetch.rs` shows a user testing their
+//!   own retrying, rate-limited fetch loop with it.
 //! - A [trace](TraceEvent) of spawns, ends, timers and other components' events (HTTP
 //!   requests, file operations), with virtual timestamps, to compare runs and explain them.
 //!
@@ -72,6 +76,7 @@ mod builder;
 mod error;
 mod executor;
 mod fs;
+pub mod http;
 mod rng;
 mod trace;
 
