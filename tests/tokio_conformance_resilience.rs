@@ -4,7 +4,7 @@
 
 use std::future::Future;
 
-use ferry_conformance::resilience::ResilienceEnv;
+use ferry_conformance::resilience::{ResilienceEnv, shared_server_origin};
 use ferry_core::http::HttpSettings;
 use ferry_tokio::{TokioFs, TokioHttpClient, TokioRuntime};
 
@@ -22,6 +22,7 @@ where
             .http_client(HttpSettings::default())
             .expect("default settings are valid");
         body(ResilienceEnv {
+            origin: shared_server_origin(),
             rt: rt.clone(),
             fs: rt.fs(),
             root: dir.path().to_path_buf(),

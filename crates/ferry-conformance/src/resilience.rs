@@ -31,9 +31,12 @@ use crate::fs::TestFs;
 use crate::runtime::TestRuntime;
 
 /// What a case runs on: a runtime, a file system with an empty directory of the case's own,
-/// and an HTTP client of the backend.
+/// an HTTP client of the backend, and where the test server's routes are served.
 #[derive(Debug, Clone)]
 pub struct ResilienceEnv<R, F, C> {
+    /// The origin serving ferry-testserver's routes (`http://127.0.0.1:PORT` for a real
+    /// [`TestServer`], any name a mock client answers for).
+    pub origin: String,
     /// The runtime, for timers and spawning.
     pub rt: R,
     /// The file system under test.
@@ -60,6 +63,19 @@ macro_rules! resilience_suite {
             ]
         );
     };
+}
+
+impl<R, F, C> ResilienceEnv<R, F, C> {
+    /// The URL of `path_and_query` on the test server.
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.origin)
+    }
+}
+
+/// The test server shared by every real-network run of these cases in one process; its
+/// origin is what [`ResilienceEnv::origin`] should be for backends with real sockets.
+pub fn shared_server_origin() -> String {
+    server().url("").trim_end_matches('/').to_owned()
 }
 
 /// The bound every case's client meets.
@@ -102,12 +118,12 @@ pub async fn resilient_client_retries_flaky_and_rate_limited_routes<
     env: ResilienceEnv<R, F, C>,
 ) {
     let client = ResilientClient::new(env.client.clone(), env.rt.clone(), quick_retries());
-    let flaky = server().url(&format!("/flaky/{}?fail=2", unique_key("flaky")));
+    let flaky = env.url(&format!("/flaky/{}?fail=2", unique_key("flaky")));
     let response = client.get(flaky).send().await.expect("flaky succeeds");
     assert_eq!(response.status(), 200);
     assert_eq!(Attempts::of(&response), Some(3));
 
-    let limited = server().url(&format!(
+    let limited = env.url(&format!(
         "/ratelimited/{}?fail=1&retry_after=1",
         unique_key("limited")
     ));
@@ -125,7 +141,7 @@ pub async fn resilient_client_retries_flaky_and_rate_limited_routes<
     );
 
     let missing = client
-        .get(server().url("/status/404"))
+        .get(env.url("/status/404"))
         .send()
         .await
         .expect("a 404 is a response");
@@ -156,9 +172,10 @@ pub async fn resilient_client_spaces_requests_by_the_host_rate<
     let tasks: Vec<_> = (1..=5)
         .map(|id| {
             let client = Arc::clone(&client);
+            let url = env.url(&format!("/items/{id}"));
             env.rt.spawn(async move {
                 client
-                    .get(server().url(&format!("/items/{id}")))
+                    .get(url)
                     .send()
                     .await
                     .map(|response| response.status())
@@ -194,7 +211,7 @@ pub async fn paginators_cover_every_item_of_the_test_server<
     let ids = |items: Vec<Item>| items.into_iter().map(|item| item.id).collect::<Vec<_>>();
 
     let numbered: Vec<Item> = PageNumbers::new(&client, |page| {
-        Request::get(server().url("/pages"))
+        Request::get(env.url("/pages"))
             .query([("page", page.to_string()), ("per_page", "20".into())])
             .build()
     })
@@ -207,7 +224,7 @@ pub async fn paginators_cover_every_item_of_the_test_server<
 
     let by_cursor: Vec<Item> = CursorPages::new(&client, |cursor| {
         let mut request =
-            Request::get(server().url("/cursor")).query([("limit", "25"), ("total", "60")]);
+            Request::get(env.url("/cursor")).query([("limit", "25"), ("total", "60")]);
         if let Some(cursor) = cursor {
             request = request.query([("cursor", cursor)]);
         }
@@ -221,7 +238,7 @@ pub async fn paginators_cover_every_item_of_the_test_server<
 
     let linked: Vec<Item> = LinkPages::new(
         &client,
-        Request::get(server().url("/link?per_page=10&total=45")).build(),
+        Request::get(env.url("/link?per_page=10&total=45")).build(),
     )
     .items()
     .try_collect()
@@ -245,9 +262,9 @@ struct Priced {
 }
 
 /// Looks an order's item up on the test server and prices the order.
-async fn price<C: HttpClient>(client: &C, order: Order) -> Result<Priced, HttpError> {
+async fn price<C: HttpClient>(client: &C, origin: &str, order: Order) -> Result<Priced, HttpError> {
     let item: Item = client
-        .get(server().url(&format!("/items/{}", order.id)))
+        .get(format!("{origin}/items/{}", order.id))
         .send()
         .await?
         .error_for_status()?
@@ -290,9 +307,11 @@ pub async fn csv_enriched_from_the_server_into_json_lines<
         env.rt.clone(),
         quick_retries(),
     ));
+    let origin: Arc<str> = env.origin.clone().into();
     let lookup = move |order: Order| {
         let client = Arc::clone(&client);
-        async move { price(&*client, order).await }
+        let origin = Arc::clone(&origin);
+        async move { price(&*client, &origin, order).await }
     };
     let pipeline = Pipeline::new(
         ReadCsv::<Order, _>::new("read", env.fs.clone()).on_failure(FailurePolicy::Skip),
@@ -346,14 +365,14 @@ pub async fn downloads_save_every_file_and_report_failures<
     let client = ResilientClient::new(env.client.clone(), env.rt.clone(), quick_retries());
     let dir = env.root.join("downloads");
     let urls = [
-        server().url("/files/notes.txt"),
-        server().url("/files/report.csv"),
-        server().url("/files/items.json"),
-        server().url("/files/archive.bin"),
-        server().url("/files/notes.txt?copy=2"),
-        server().url("/bytes/65536"),
-        server().url("/nowhere/missing.txt"),
-        server().url("/files/"),
+        env.url("/files/notes.txt"),
+        env.url("/files/report.csv"),
+        env.url("/files/items.json"),
+        env.url("/files/archive.bin"),
+        env.url("/files/notes.txt?copy=2"),
+        env.url("/bytes/65536"),
+        env.url("/nowhere/missing.txt"),
+        env.url("/files/"),
     ];
     let report = Downloader::new(&client, env.fs.clone(), &dir)
         .concurrency(ConcurrencyLimit::new(3).expect("non-zero"))
