@@ -34,6 +34,7 @@
 pub mod fs;
 pub mod http;
 pub mod pipeline;
+pub mod resilience;
 pub mod runtime;
 pub mod toolkit;
 

@@ -16,6 +16,9 @@
 //! | `to_thread` | [`to_thread()`] |
 //! | retries with backoff (`tenacity`, `backoff`) | [`retry()`], [`RetryPolicy`], [`Backoff`] |
 //! | rate limits (`aiolimiter`) | [`RateLimiter`], [`KeyedRateLimiter`] |
+//! | a session with limits and retries per host | [`ResilientClient`] |
+//! | downloading files concurrently | [`Downloader`] |
+//! | paging through an API | [`paginate()`] ([`PageNumbers`](paginate::PageNumbers), [`CursorPages`](paginate::CursorPages), [`LinkPages`](paginate::LinkPages)) |
 //! | `AsyncStep` + `PipelineContext` | [`Pipeline`], [`PipelineContext`] ([`pipeline`]) |
 //!
 //! Backends (`ferry-tokio`, `ferry-smol`, `ferry-mock`) implement the [`rt`] traits; every
@@ -26,10 +29,12 @@ pub mod rt;
 mod limit;
 mod panic;
 
+pub mod download;
 pub mod fs;
 pub mod gather;
 pub mod http;
 pub mod map;
+pub mod paginate;
 pub mod pipeline;
 pub mod pool;
 pub mod queue;
@@ -40,9 +45,12 @@ pub mod task_group;
 pub mod thread;
 pub mod timeout;
 
+pub use download::Downloader;
 pub use gather::{gather, gather_settled, try_gather};
+pub use http::{HostPolicy, ResilientClient};
 pub use limit::{ConcurrencyLimit, InvalidLimit};
 pub use map::{StreamConcurrencyExt, map_concurrent, map_concurrent_unordered};
+pub use paginate::{Pages, paginate};
 pub use panic::Panicked;
 pub use pipeline::{Pipeline, PipelineContext, PipelineError};
 pub use pool::{HandlerError, PoolReport, WorkerPool};

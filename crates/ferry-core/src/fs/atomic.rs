@@ -47,7 +47,7 @@ pub fn is_atomic_temp_name(name: &OsStr) -> bool {
 }
 
 /// A fresh temporary name next to `file_name`: `.{file_name}.{random}.ferry-tmp`.
-fn temp_name(file_name: &OsStr) -> String {
+pub(crate) fn temp_name(file_name: &OsStr) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     // RandomState is seeded per process (and varies per instance), so names from two
     // processes writing the same directory do not collide; the counter separates names within
@@ -66,9 +66,9 @@ fn temp_name(file_name: &OsStr) -> String {
 }
 
 /// Removes the temporary file when dropped armed: the cleanup of a cancelled write.
-struct TempFileGuard<'a, F: FileSystem + ?Sized> {
-    fs: &'a F,
-    path: Option<PathBuf>,
+pub(crate) struct TempFileGuard<'a, F: FileSystem + ?Sized> {
+    pub(crate) fs: &'a F,
+    pub(crate) path: Option<PathBuf>,
 }
 
 impl<F: FileSystem + ?Sized> Drop for TempFileGuard<'_, F> {
@@ -80,7 +80,7 @@ impl<F: FileSystem + ?Sized> Drop for TempFileGuard<'_, F> {
 }
 
 /// Creates a new temporary file in `dir` for replacing `file_name`.
-async fn create_temp<F: FileSystem + ?Sized>(
+pub(crate) async fn create_temp<F: FileSystem + ?Sized>(
     fs: &F,
     dir: &Path,
     file_name: &OsStr,

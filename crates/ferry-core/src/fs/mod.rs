@@ -47,6 +47,7 @@ mod pooled;
 pub mod std_fs;
 
 pub use atomic::is_atomic_temp_name;
+pub(crate) use atomic::{TempFileGuard, create_temp};
 pub use error::{FsError, FsOp};
 pub use ext::FileSystemExt;
 pub use file::{FileReader, FileWriter, RawFileReader, RawFileWriter, WriteMode};

@@ -24,6 +24,8 @@ enum Source {
 /// A response body that enforces the byte limit and the request's deadline on every chunk.
 pub(crate) struct Body {
     source: Source,
+    /// Something to keep alive until the body ends (a concurrency permit of a layer).
+    hold: Option<Box<dyn std::any::Any + Send + Sync>>,
     deadline: Option<Sleep>,
     limit: u64,
     received: u64,
@@ -34,6 +36,7 @@ impl Body {
     pub(crate) fn full(bytes: Bytes) -> Self {
         Self {
             source: Source::Full(Some(bytes)),
+            hold: None,
             deadline: None,
             limit: u64::MAX,
             received: 0,
@@ -45,6 +48,7 @@ impl Body {
     pub(crate) fn finished() -> Self {
         Self {
             source: Source::Full(None),
+            hold: None,
             deadline: None,
             limit: u64::MAX,
             received: 0,
@@ -55,11 +59,17 @@ impl Body {
     pub(crate) fn wire(body: BoxWireBody, deadline: Option<Sleep>, limit: u64) -> Self {
         Self {
             source: Source::Wire(body),
+            hold: None,
             deadline,
             limit,
             received: 0,
             finished: false,
         }
+    }
+
+    /// Keeps `value` alive until the body has ended (read to its end, or failed) or is dropped.
+    pub(crate) fn hold(&mut self, value: Box<dyn std::any::Any + Send + Sync>) {
+        self.hold = Some(value);
     }
 
     pub(crate) fn limit(&self) -> u64 {
@@ -132,6 +142,7 @@ impl Body {
             // Dropping the wire body now releases the connection (or closes it) at once.
             self.source = Source::Full(None);
             self.deadline = None;
+            self.hold = None;
         }
         Poll::Ready(chunk)
     }

@@ -41,6 +41,7 @@ struct Inner {
     status: Option<StatusCode>,
     retry_after: Option<RetryAfter>,
     context: Option<String>,
+    attempts: Option<u32>,
     source: Option<BoxError>,
 }
 
@@ -70,6 +71,7 @@ impl HttpError {
                 status: None,
                 retry_after: None,
                 context: None,
+                attempts: None,
                 source: None,
             }),
         }
@@ -98,6 +100,11 @@ impl HttpError {
     /// Adds a short sentence of context; never put header values or secrets in it.
     pub(crate) fn with_context(mut self, context: impl Into<String>) -> Self {
         self.inner.context = Some(context.into());
+        self
+    }
+
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.inner.attempts = Some(attempts);
         self
     }
 
@@ -212,6 +219,12 @@ impl HttpError {
         self.inner.retry_after
     }
 
+    /// How many attempts a retrying client ([`ResilientClient`](super::ResilientClient)) made
+    /// before giving up with this error; `None` when no retrying client was involved.
+    pub fn attempts(&self) -> Option<u32> {
+        self.inner.attempts
+    }
+
     /// Whether trying the same request again may succeed: connection failures (not TLS
     /// failures), timeouts, a connection that broke before the response, and the statuses 408,
     /// 429, 502, 503 and 504. Other 4xx statuses, bad input, decode errors and redirect errors
@@ -267,6 +280,9 @@ impl fmt::Display for HttpError {
         if let Some(context) = &self.inner.context {
             write!(f, ": {context}")?;
         }
+        if let Some(attempts) = self.inner.attempts {
+            write!(f, " (after {attempts} attempt(s))")?;
+        }
         Ok(())
     }
 }
@@ -284,10 +300,30 @@ impl fmt::Debug for HttpError {
         if let Some(context) = &self.inner.context {
             debug.field("context", context);
         }
+        if let Some(attempts) = &self.inner.attempts {
+            debug.field("attempts", attempts);
+        }
         if let Some(source) = &self.inner.source {
             debug.field("source", source);
         }
         debug.finish()
+    }
+}
+
+/// Lets [`retry`](crate::retry()) with [`classify_retryable`](crate::retry::classify_retryable)
+/// retry HTTP errors: [`is_retryable`](HttpError::is_retryable) decides, and a status error's
+/// `Retry-After` (a date measured from the wall clock now) is the hint. The method is not
+/// looked at here; [`ResilientClient`](super::ResilientClient) also applies
+/// [`HttpRetryRule`](crate::retry::HttpRetryRule) (no POST or PATCH unless allowed).
+impl crate::retry::Retryable for HttpError {
+    fn is_retryable(&self) -> bool {
+        HttpError::is_retryable(self)
+    }
+
+    fn retry_after(&self) -> Option<std::time::Duration> {
+        self.inner
+            .retry_after
+            .map(|hint| hint.delay_from(std::time::SystemTime::now()))
     }
 }
 

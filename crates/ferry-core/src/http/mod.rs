@@ -47,6 +47,7 @@ use std::sync::Arc;
 mod body;
 mod client;
 mod error;
+mod layer;
 mod redact;
 mod request;
 mod response;
@@ -59,6 +60,8 @@ mod tests;
 
 pub use client::Client;
 pub use error::HttpError;
+pub use layer::{Attempts, HostPolicy, ResilientClient};
+pub(crate) use redact::{is_sensitive, redact_uri, redact_url_str};
 pub use request::{IntoUrl, Request, RequestBuilder};
 pub use response::{BodyStream, Response};
 pub use retry_after::RetryAfter;

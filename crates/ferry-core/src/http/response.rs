@@ -46,6 +46,7 @@ pub struct Response {
     version: Version,
     headers: HeaderMap,
     url: Uri,
+    extensions: http::Extensions,
     body: Body,
 }
 
@@ -56,6 +57,7 @@ impl Response {
             version: parts.version,
             headers: parts.headers,
             url,
+            extensions: parts.extensions,
             body,
         }
     }
@@ -85,6 +87,24 @@ impl Response {
     /// The URL that answered, after redirects.
     pub fn url(&self) -> &Uri {
         &self.url
+    }
+
+    /// Typed values attached to the response by the client or a layer, such as the
+    /// [`Attempts`](super::Attempts) a [`ResilientClient`](super::ResilientClient) made.
+    pub fn extensions(&self) -> &http::Extensions {
+        &self.extensions
+    }
+
+    /// The extensions, to attach values to.
+    pub fn extensions_mut(&mut self) -> &mut http::Extensions {
+        &mut self.extensions
+    }
+
+    /// Keeps `value` alive until the body has been read to its end, has failed, or is dropped
+    /// (with the response or its [`BodyStream`]), whichever comes first: how a layer holds a
+    /// concurrency permit for as long as the response is in use, body included.
+    pub fn hold_until_body_done(&mut self, value: impl Send + Sync + 'static) {
+        self.body.hold(Box::new(value));
     }
 
     /// The body size the server announced in `Content-Length`, if any.

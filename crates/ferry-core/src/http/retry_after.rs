@@ -33,7 +33,13 @@ pub enum RetryAfter {
 impl RetryAfter {
     /// Parses a `Retry-After` value; `None` when it is neither seconds nor an HTTP date.
     pub fn parse(value: &HeaderValue) -> Option<Self> {
-        let text = value.to_str().ok()?.trim();
+        Self::parse_str(value.to_str().ok()?)
+    }
+
+    /// Parses a `Retry-After` value given as text; `None` when it is neither seconds nor an
+    /// HTTP date (the three date forms RFC 9110 allows). Surrounding whitespace is ignored.
+    pub fn parse_str(text: &str) -> Option<Self> {
+        let text = text.trim();
         if !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()) {
             // A number too large for u64 is still "a very long time", not an error.
             let seconds = text.parse::<u64>().unwrap_or(u64::MAX);

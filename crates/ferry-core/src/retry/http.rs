@@ -9,13 +9,15 @@ use super::RetryDecision;
 
 /// Reads a `Retry-After` header value: delta-seconds (`"120"`) or an HTTP-date
 /// (`"Wed, 21 Oct 2015 07:28:00 GMT"`, and the two obsolete date forms), as RFC 9110 §10.2.3
-/// allows.
+/// allows, and gives the delay it asks for.
 ///
-/// `now` is the wall-clock time the date is measured from; a date in the past means "retry
-/// now" (`Some(Duration::ZERO)`). Anything else (empty, negative, fractional, a number too
-/// large for a `u64`, a malformed date) is `None`, so that the caller falls back to its
-/// backoff and never retries with no delay because of a bad header; see
-/// [`RetryDecision::after_hint`].
+/// The parsing is [`RetryAfter::parse_str`](crate::http::RetryAfter::parse_str)'s (one
+/// implementation for the whole crate); this function measures a date from `now`, the
+/// wall-clock time. A date in the past means "retry now" (`Some(Duration::ZERO)`); a number of
+/// seconds too large for a `u64` is "a very long time" (`u64::MAX` seconds, which the retry
+/// policy's maximum delay then caps). Anything else (empty, negative, fractional, a malformed
+/// date) is `None`, so that the caller falls back to its backoff and never retries with no
+/// delay because of a bad header; see [`RetryDecision::after_hint`].
 ///
 /// # Examples
 ///
@@ -33,12 +35,7 @@ use super::RetryDecision;
 /// assert_eq!(parse_retry_after("-1", now), None);
 /// ```
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return value.parse::<u64>().ok().map(Duration::from_secs);
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    crate::http::RetryAfter::parse_str(value).map(|hint| hint.delay_from(now))
 }
 
 /// How an HTTP request failed before any response came back.
