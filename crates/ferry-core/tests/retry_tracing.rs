@@ -63,6 +63,16 @@ struct Recorder {
 }
 
 impl Subscriber for Recorder {
+    // Interest is cached per callsite for the whole process, and tests run on parallel
+    // threads: a callsite first reached on a thread without this subscriber would be cached
+    // as "never" and its events lost here. "Sometimes" makes tracing ask `enabled` each time.
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes()
+    }
+
     fn enabled(&self, _: &Metadata<'_>) -> bool {
         true
     }
