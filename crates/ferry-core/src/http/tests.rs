@@ -553,7 +553,14 @@ fn the_request_span_has_method_host_path_status_and_no_secrets() {
     });
     let subscriber = RecordingSubscriber::default();
     let seen = Arc::clone(&subscriber.seen);
+    // While at most one dispatcher is registered, tracing computes a new callsite's interest
+    // from the registering thread's own subscriber, and caches it for the whole process: a
+    // sibling test thread without one would cache "never" and hide this test's events. A
+    // second registered dispatcher makes registration ask every dispatcher (both answer
+    // "sometimes"), and rebuilding the cache fixes any callsite cached before this test.
+    let anchor = tracing::Dispatch::new(RecordingSubscriber::default());
     tracing::subscriber::with_default(subscriber, || {
+        tracing::callsite::rebuild_interest_cache();
         block_on(
             client
                 .get("http://user:pw-SECRET@h/ok?token=t-SECRET")
@@ -570,6 +577,7 @@ fn the_request_span_has_method_host_path_status_and_no_secrets() {
         )
         .unwrap_err();
     });
+    drop(anchor);
     let seen = seen.lock().unwrap().clone();
     for expected in [
         "http.request",
