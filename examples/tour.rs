@@ -480,6 +480,24 @@ fn on_tokio(server: &TestServer, dir: &Path) -> Result<(), Box<dyn std::error::E
     })
 }
 
+fn on_smol(server: &TestServer, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    println!(
+        "ferry tour on smol (async-executor driven by this thread), server at {}\n",
+        server.url("")
+    );
+    ferry_smol::block_on(|rt| async move {
+        let client = rt.http_client(HttpSettings::default())?;
+        let tour = Tour {
+            fs: rt.fs(),
+            rt,
+            client,
+            server,
+            dir,
+        };
+        tour.run().await
+    })
+}
+
 fn main() -> ExitCode {
     let choice = match runtime_choice() {
         Ok(choice) => choice,
@@ -498,13 +516,7 @@ fn main() -> ExitCode {
     };
     let outcome = match choice.as_str() {
         "tokio" => on_tokio(&server, dir.path()),
-        "smol" => {
-            eprintln!(
-                "the smol backend has no HTTP client yet (it is being written); \
-                 run the tour on tokio: cargo run --release --example tour"
-            );
-            return ExitCode::from(2);
-        }
+        "smol" => on_smol(&server, dir.path()),
         other => {
             eprintln!("unknown runtime {other:?}; choose tokio or smol");
             return ExitCode::from(2);
