@@ -52,9 +52,11 @@
 //! # Performance
 //!
 //! Each operation is one short critical section under one mutex that updates the buffer,
-//! the permits and the `join` count together; waiters are woken through `event-listener`,
-//! only when one is waiting. The buffer is allocated up front (up to 1,024 slots; a larger
-//! queue grows once to its peak), so no operation allocates per item.
+//! the permits and the `join` count together. The waiting senders' and receivers' wakers
+//! live under the same mutex, so handing a slot or an item to a waiter takes that one lock
+//! and one wake-up, made after unlocking. The buffer is allocated up front (up to 1,024
+//! slots; a larger queue grows once to its peak), and the lines of waiters grow only to the
+//! peak number of waiters, so no operation allocates per item.
 
 mod error;
 mod receiver;

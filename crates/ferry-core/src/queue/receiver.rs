@@ -6,7 +6,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use event_listener::EventListener;
 use futures_core::Stream;
 use futures_core::stream::FusedStream;
 
@@ -22,15 +21,15 @@ use super::shared::{Shared, Side, Waiter};
 /// could receive them); waiting senders wake and get their items back in the error.
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
-    /// The listener of the `Stream` implementation, kept between polls.
-    stream_listener: Option<EventListener>,
+    /// The `Stream` implementation's place in the receivers' line, kept between polls.
+    stream_ticket: Option<u64>,
 }
 
 impl<T> Receiver<T> {
     pub(super) fn new(shared: Arc<Shared<T>>) -> Self {
         Self {
             shared,
-            stream_listener: None,
+            stream_ticket: None,
         }
     }
 
@@ -64,7 +63,7 @@ impl<T> Receiver<T> {
     /// ```
     pub async fn recv(&self) -> Result<T, RecvError> {
         let mut waiter = Waiter::new(&self.shared, Side::Recv);
-        poll_fn(|cx| self.shared.poll_recv(&mut waiter.listener, cx)).await
+        poll_fn(|cx| self.shared.poll_recv(&mut waiter.ticket, cx)).await
     }
 
     /// Receives the oldest item if one is buffered now, without waiting.
@@ -106,8 +105,8 @@ impl<T> Receiver<T> {
     ///
     /// Cancel safe: dropping the future only stops waiting.
     pub async fn join(&self) -> Result<(), UnfinishedItems> {
-        let mut listener = None;
-        poll_fn(|cx| self.shared.poll_join(&mut listener, cx)).await
+        let mut waiter = Waiter::new(&self.shared, Side::Join);
+        poll_fn(|cx| self.shared.poll_join(&mut waiter.ticket, cx)).await
     }
 
     /// Closes the queue; returns `true` if this call closed it. See
@@ -151,7 +150,7 @@ impl<T> Stream for Receiver<T> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
         this.shared
-            .poll_recv(&mut this.stream_listener, cx)
+            .poll_recv(&mut this.stream_ticket, cx)
             .map(Result::ok)
     }
 }
@@ -171,8 +170,7 @@ impl<T> Clone for Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        self.shared
-            .cancel_wait(Side::Recv, &mut self.stream_listener);
+        self.shared.cancel_wait(Side::Recv, &mut self.stream_ticket);
         self.shared.remove_receiver();
     }
 }
@@ -208,7 +206,7 @@ impl<T> Stream for RecvStream<'_, T> {
         let waiter = &mut self.get_mut().waiter;
         waiter
             .shared()
-            .poll_recv(&mut waiter.listener, cx)
+            .poll_recv(&mut waiter.ticket, cx)
             .map(Result::ok)
     }
 }

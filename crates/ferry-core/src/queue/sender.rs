@@ -47,7 +47,7 @@ impl<T> Sender<T> {
         let mut waiter = Waiter::new(&self.shared, Side::Send);
         let outcome = poll_fn(|cx| {
             self.shared
-                .poll_send_or_reserve(&mut item, &mut waiter.listener, cx)
+                .poll_send_or_reserve(&mut item, &mut waiter.ticket, cx)
         })
         .await;
         match outcome {
@@ -125,7 +125,7 @@ impl<T> Sender<T> {
         let mut waiter = Waiter::new(&self.shared, Side::Send);
         poll_fn(|cx| {
             self.shared
-                .poll_send_or_reserve(&mut nothing, &mut waiter.listener, cx)
+                .poll_send_or_reserve(&mut nothing, &mut waiter.ticket, cx)
         })
         .await
         .map_err(Closed::from)
@@ -178,8 +178,8 @@ impl<T> Sender<T> {
     ///
     /// Cancel safe: dropping the future only stops waiting.
     pub async fn join(&self) -> Result<(), UnfinishedItems> {
-        let mut listener = None;
-        poll_fn(|cx| self.shared.poll_join(&mut listener, cx)).await
+        let mut waiter = Waiter::new(&self.shared, Side::Join);
+        poll_fn(|cx| self.shared.poll_join(&mut waiter.ticket, cx)).await
     }
 }
 

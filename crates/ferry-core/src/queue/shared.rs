@@ -1,23 +1,25 @@
-//! The state both halves share: one mutex around the buffer and every counter, and three
-//! events to wake waiters.
+//! The state both halves share: one mutex around the buffer, every counter and the lines of
+//! waiting senders, receivers and `join`s.
 //!
 //! Every operation is one short critical section that updates the buffer and all counters at
-//! once (no second atomic per item for permits or `join`). Waiters are woken through
-//! `event-listener`, but only when the critical section saw someone waiting: notifying an
-//! `Event` takes its own lock, which the fast path should not pay for.
+//! once (no second atomic per item for permits or `join`). A hand-over takes that one lock and
+//! nothing else: the waiters' wakers live in `State`, so the critical section that frees a slot
+//! or buffers an item also takes the next waiter's waker out of its line, and wakes it after
+//! unlocking (so the woken task does not find the lock still held).
 //!
-//! The waiter protocol: a waiter creates its listener *inside* the critical section in which it
-//! found it must wait and counts itself in `send_waiting`/`recv_waiting`. A notifier changes the
-//! state and reads the count in its own critical section and notifies after unlocking. The
-//! mutex orders the two, so a notifier that comes after the waiter sees both the count and the
-//! listener, and one that comes before has already changed what the waiter checked.
+//! The waiter protocol: a waiter that found it must wait joins its line (with its waker)
+//! *inside* the critical section in which it checked the state. A notifier changes the state
+//! and takes a waker out of the line in its own critical section. The mutex orders the two, so
+//! a notifier that comes after the waiter finds it in line, and one that comes before has
+//! already changed what the waiter checked. A woken waiter is out of the line; if it finds
+//! nothing when it runs (another got there first) it joins again at the back, and if it is
+//! dropped instead, it wakes the next waiter in its place, so no wake-up is ever lost.
 
 use std::collections::VecDeque;
-use std::pin::Pin;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker};
 
-use event_listener::{Event, EventListener};
+use crate::semaphore::line::Line;
 
 use super::error::{
     Closed, ExtraTaskDone, RecvError, SendError, TryRecvError, TrySendError, UnfinishedItems,
@@ -28,11 +30,15 @@ use super::error::{
 /// therefore costs nothing until it is used, and is never an allocation failure.
 const PREALLOCATED_SLOTS: usize = 1024;
 
-/// Which side of the queue a waiter is on.
-#[derive(Debug, Clone, Copy)]
+/// Which line a waiter stands in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Side {
+    /// Senders and reservers waiting for room.
     Send,
+    /// Receivers waiting for an item.
     Recv,
+    /// `join`s waiting for every item to be marked done.
+    Join,
 }
 
 pub(super) struct State<T> {
@@ -47,32 +53,61 @@ pub(super) struct State<T> {
     taken_not_done: u64,
     /// Set when the last receiver went away: items nobody can ever mark done.
     abandoned: u64,
-    send_waiting: usize,
-    recv_waiting: usize,
+    send_line: Line<Waker>,
+    recv_line: Line<Waker>,
+    join_line: Line<Waker>,
 }
 
 impl<T> State<T> {
-    fn waiting(&mut self, side: Side) -> &mut usize {
+    fn line(&mut self, side: Side) -> &mut Line<Waker> {
         match side {
-            Side::Send => &mut self.send_waiting,
-            Side::Recv => &mut self.recv_waiting,
+            Side::Send => &mut self.send_line,
+            Side::Recv => &mut self.recv_line,
+            Side::Join => &mut self.join_line,
         }
     }
 
     fn drained(&self) -> bool {
         self.closed && self.items.is_empty() && self.reserved == 0
     }
+
+    /// Puts the waiter holding `ticket` in line on `side` with `waker`: refreshes its waker if
+    /// it is still in line, else (new, or woken and found nothing) joins at the back.
+    fn wait(&mut self, side: Side, ticket: &mut Option<u64>, waker: &Waker) {
+        let line = self.line(side);
+        if let Some(waiting) = ticket.and_then(|ticket| line.get_mut(ticket)) {
+            if !waiting.will_wake(waker) {
+                waiting.clone_from(waker);
+            }
+            return;
+        }
+        *ticket = Some(line.push_back(waker.clone()));
+    }
+
+    /// The waiter holding `ticket` got what it waited for: it leaves the line if it is still in
+    /// it (it may have been served without being woken, by a poll of its own).
+    fn stop_waiting(&mut self, side: Side, ticket: &mut Option<u64>) {
+        if let Some(ticket) = ticket.take() {
+            self.line(side).remove(ticket);
+        }
+    }
+
+    /// Takes every waiter of a closed queue out of both lines, to wake after unlocking.
+    fn take_all_after_close(&mut self) -> impl Iterator<Item = Waker> + use<T> {
+        self.send_line.take_all().chain(self.recv_line.take_all())
+    }
 }
 
 pub(super) struct Shared<T> {
     state: Mutex<State<T>>,
     capacity: usize,
-    /// Senders and reservers wait here for room.
-    send_ops: Event,
-    /// Receivers wait here for an item.
-    recv_ops: Event,
-    /// `join` waits here for every item to be marked done.
-    join_ops: Event,
+}
+
+/// Wakes, after the lock is released, what a critical section took out of a line.
+fn wake(waker: Option<Waker>) {
+    if let Some(waker) = waker {
+        waker.wake();
+    }
 }
 
 impl<T> Shared<T> {
@@ -86,27 +121,19 @@ impl<T> Shared<T> {
                 receivers: 1,
                 taken_not_done: 0,
                 abandoned: 0,
-                send_waiting: 0,
-                recv_waiting: 0,
+                send_line: Line::new(),
+                recv_line: Line::new(),
+                join_line: Line::new(),
             }),
             capacity,
-            send_ops: Event::new(),
-            recv_ops: Event::new(),
-            join_ops: Event::new(),
         }
     }
 
-    /// No critical section can panic halfway through an update (they only move items and
-    /// count), so a poisoned lock still guards consistent state and is used as is.
+    /// No critical section can panic halfway through an update (they only move items, count,
+    /// and clone or drop wakers where the state is consistent), so a poisoned lock still
+    /// guards consistent state and is used as is.
     fn lock(&self) -> MutexGuard<'_, State<T>> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn event(&self, side: Side) -> &Event {
-        match side {
-            Side::Send => &self.send_ops,
-            Side::Recv => &self.recv_ops,
-        }
     }
 
     pub(super) fn capacity(&self) -> usize {
@@ -128,20 +155,16 @@ impl<T> Shared<T> {
 
     /// Closes the queue; returns whether this call closed it.
     pub(super) fn close(&self) -> bool {
-        {
+        let wakes = {
             let mut state = self.lock();
             if state.closed {
                 return false;
             }
             state.closed = true;
-        }
-        self.wake_all_after_close();
+            state.take_all_after_close()
+        };
+        wakes.for_each(Waker::wake);
         true
-    }
-
-    fn wake_all_after_close(&self) {
-        self.send_ops.notify(usize::MAX);
-        self.recv_ops.notify(usize::MAX);
     }
 
     pub(super) fn add_sender(&self) {
@@ -150,18 +173,16 @@ impl<T> Shared<T> {
 
     /// The last sender going away closes the queue: receivers drain, then see the end.
     pub(super) fn remove_sender(&self) {
-        let closed_now = {
+        let wakes = {
             let mut state = self.lock();
             state.senders -= 1;
-            let closed_now = state.senders == 0 && !state.closed;
-            if closed_now {
-                state.closed = true;
+            if state.senders > 0 || state.closed {
+                return;
             }
-            closed_now
+            state.closed = true;
+            state.take_all_after_close()
         };
-        if closed_now {
-            self.wake_all_after_close();
-        }
+        wakes.for_each(Waker::wake);
     }
 
     pub(super) fn add_receiver(&self) {
@@ -171,7 +192,7 @@ impl<T> Shared<T> {
     /// The last receiver going away closes the queue and drops the buffered items, which
     /// nobody could receive any more. `join` then reports them as [`UnfinishedItems`].
     pub(super) fn remove_receiver(&self) {
-        let dropped_items = {
+        let (dropped_items, wakes, joins) = {
             let mut state = self.lock();
             state.receivers -= 1;
             if state.receivers > 0 {
@@ -179,36 +200,46 @@ impl<T> Shared<T> {
             }
             state.closed = true;
             state.abandoned = state.items.len() as u64 + state.taken_not_done;
-            std::mem::take(&mut state.items)
+            (
+                std::mem::take(&mut state.items),
+                state.take_all_after_close(),
+                state.join_line.take_all(),
+            )
         };
         // Items are dropped outside the lock: their destructors may be slow or touch the queue.
         drop(dropped_items);
-        self.wake_all_after_close();
-        self.join_ops.notify(usize::MAX);
+        wakes.chain(joins).for_each(Waker::wake);
     }
 
-    /// Stops waiting on `side` without having been served: uncounts the waiter. Dropping a
-    /// listener that was already notified passes the notification on to the next waiter.
-    pub(super) fn cancel_wait(&self, side: Side, listener: &mut Option<EventListener>) {
-        if let Some(listener) = listener.take() {
-            *self.lock().waiting(side) -= 1;
-            drop(listener);
-        }
+    /// Stops waiting on `side` without having been served: leaves the line. A sender or
+    /// receiver that had already been woken (and so left the line) wakes the next one in its
+    /// place, since the wake-up was meant for whoever takes the slot or item.
+    pub(super) fn cancel_wait(&self, side: Side, ticket: &mut Option<u64>) {
+        let Some(ticket) = ticket.take() else {
+            return;
+        };
+        let next = {
+            let mut state = self.lock();
+            let line = state.line(side);
+            if line.remove(ticket).is_some() || side == Side::Join {
+                // Still in line, so never woken (a `join` wake-up is for everyone anyway).
+                None
+            } else {
+                line.pop_front()
+            }
+        };
+        wake(next);
     }
 
     /// Pushes `item` into a slot the caller is known to own (a free slot checked in this
-    /// critical section, or a permit's slot).
-    fn push_locked(state: &mut State<T>, item: T) -> bool {
+    /// critical section, or a permit's slot); returns the receiver to wake.
+    fn push_locked(state: &mut State<T>, item: T) -> Option<Waker> {
         state.items.push_back(item);
-        state.recv_waiting > 0
-    }
-
-    fn wake_one(&self, side: Side) {
-        self.event(side).notify_additional_relaxed(1);
+        state.recv_line.pop_front()
     }
 
     pub(super) fn try_send(&self, item: T) -> Result<(), TrySendError<T>> {
-        let wake = {
+        let receiver = {
             let mut state = self.lock();
             if state.closed {
                 return Err(TrySendError::Closed(item));
@@ -218,137 +249,114 @@ impl<T> Shared<T> {
             }
             Self::push_locked(&mut state, item)
         };
-        if wake {
-            self.wake_one(Side::Recv);
-        }
+        wake(receiver);
         Ok(())
     }
 
     /// Waits for room, then either pushes the item in `item` (when it holds one) or reserves a
-    /// slot for a permit (when it is `None`). On close, hands back the item.
+    /// slot for a permit (when it is `None`). On close, hands back the item. `ticket` is the
+    /// caller's place in the senders' line while it waits.
     pub(super) fn poll_send_or_reserve(
         &self,
         item: &mut Option<T>,
-        listener: &mut Option<EventListener>,
+        ticket: &mut Option<u64>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<Option<T>>>> {
-        loop {
-            if let Some(waiting) = listener.as_mut() {
-                ready!(Pin::new(waiting).poll(cx));
+        let receiver = {
+            let mut state = self.lock();
+            if state.closed {
+                state.stop_waiting(Side::Send, ticket);
+                return Poll::Ready(Err(SendError(item.take())));
             }
-            let wake = {
-                let mut state = self.lock();
-                if listener.take().is_some() {
-                    state.send_waiting -= 1;
-                }
-                if state.closed {
-                    return Poll::Ready(Err(SendError(item.take())));
-                }
-                if state.items.len() + state.reserved < self.capacity {
-                    match item.take() {
-                        Some(item) => Self::push_locked(&mut state, item),
-                        None => {
-                            state.reserved += 1;
-                            false
-                        }
-                    }
-                } else {
-                    *listener = Some(self.send_ops.listen());
-                    state.send_waiting += 1;
-                    continue;
-                }
-            };
-            if wake {
-                self.wake_one(Side::Recv);
+            if state.items.len() + state.reserved >= self.capacity {
+                state.wait(Side::Send, ticket, cx.waker());
+                return Poll::Pending;
             }
-            return Poll::Ready(Ok(()));
-        }
+            state.stop_waiting(Side::Send, ticket);
+            match item.take() {
+                Some(item) => Self::push_locked(&mut state, item),
+                None => {
+                    state.reserved += 1;
+                    None
+                }
+            }
+        };
+        wake(receiver);
+        Poll::Ready(Ok(()))
     }
 
     /// A permit sends into the slot it holds. If every receiver is gone the item is dropped
     /// at once, as nobody could ever receive it.
     pub(super) fn permit_send(&self, item: T) {
-        let (wake, unreachable) = {
+        let (receiver, unreachable) = {
             let mut state = self.lock();
             state.reserved -= 1;
             if state.receivers == 0 {
-                (false, Some(item))
+                (None, Some(item))
             } else {
                 (Self::push_locked(&mut state, item), None)
             }
         };
         drop(unreachable);
-        if wake {
-            self.wake_one(Side::Recv);
-        }
+        wake(receiver);
     }
 
     /// A permit dropped unused gives its slot back.
     pub(super) fn permit_release(&self) {
-        let (wake_sender, drained) = {
+        let (sender, receivers) = {
             let mut state = self.lock();
             state.reserved -= 1;
-            (state.send_waiting > 0, state.drained())
+            let sender = state.send_line.pop_front();
+            // Receivers of a closed queue wait for outstanding permits; this was the last one.
+            let receivers = state.drained().then(|| state.recv_line.take_all());
+            (sender, receivers)
         };
-        if wake_sender {
-            self.wake_one(Side::Send);
-        }
-        // Receivers of a closed queue wait for outstanding permits; this was the last one.
-        if drained {
-            self.recv_ops.notify(usize::MAX);
-        }
+        wake(sender);
+        receivers.into_iter().flatten().for_each(Waker::wake);
     }
 
     pub(super) fn try_recv(&self) -> Result<T, TryRecvError> {
-        let (item, wake) = {
+        let (item, sender) = {
             let mut state = self.lock();
             match state.items.pop_front() {
                 Some(item) => {
                     state.taken_not_done += 1;
-                    (item, state.send_waiting > 0)
+                    (item, state.send_line.pop_front())
                 }
                 None if state.drained() => return Err(TryRecvError::Closed),
                 None => return Err(TryRecvError::Empty),
             }
         };
-        if wake {
-            self.wake_one(Side::Send);
-        }
+        wake(sender);
         Ok(item)
     }
 
+    /// Receives an item, or waits for one in the receivers' line under `ticket`.
     pub(super) fn poll_recv(
         &self,
-        listener: &mut Option<EventListener>,
+        ticket: &mut Option<u64>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, RecvError>> {
-        loop {
-            if let Some(waiting) = listener.as_mut() {
-                ready!(Pin::new(waiting).poll(cx));
-            }
-            let (item, wake) = {
-                let mut state = self.lock();
-                if listener.take().is_some() {
-                    state.recv_waiting -= 1;
+        let (item, sender) = {
+            let mut state = self.lock();
+            match state.items.pop_front() {
+                Some(item) => {
+                    state.stop_waiting(Side::Recv, ticket);
+                    state.taken_not_done += 1;
+                    (item, state.send_line.pop_front())
                 }
-                match state.items.pop_front() {
-                    Some(item) => {
-                        state.taken_not_done += 1;
-                        (item, state.send_waiting > 0)
-                    }
-                    None if state.drained() => return Poll::Ready(Err(RecvError)),
-                    None => {
-                        *listener = Some(self.recv_ops.listen());
-                        state.recv_waiting += 1;
-                        continue;
-                    }
+                None if state.drained() => {
+                    state.stop_waiting(Side::Recv, ticket);
+                    return Poll::Ready(Err(RecvError));
                 }
-            };
-            if wake {
-                self.wake_one(Side::Send);
+                None => {
+                    state.wait(Side::Recv, ticket, cx.waker());
+                    return Poll::Pending;
+                }
             }
-            return Poll::Ready(Ok(item));
-        }
+        };
+        wake(sender);
+        Poll::Ready(Ok(item))
     }
 
     /// Whether a receiver could still get an item some day.
@@ -357,43 +365,39 @@ impl<T> Shared<T> {
     }
 
     pub(super) fn task_done(&self) -> Result<(), ExtraTaskDone> {
-        let all_done = {
+        let joins = {
             let mut state = self.lock();
             if state.taken_not_done == 0 {
                 return Err(ExtraTaskDone);
             }
             state.taken_not_done -= 1;
-            state.taken_not_done == 0 && state.items.is_empty()
+            // `join`s are woken only on the rare transition to "all done", never per item.
+            let all_done = state.taken_not_done == 0 && state.items.is_empty();
+            all_done.then(|| state.join_line.take_all())
         };
-        if all_done {
-            self.join_ops.notify(usize::MAX);
-        }
+        joins.into_iter().flatten().for_each(Waker::wake);
         Ok(())
     }
 
+    /// Completes once every item is done, or waits in the `join` line under `ticket`.
     pub(super) fn poll_join(
         &self,
-        listener: &mut Option<EventListener>,
+        ticket: &mut Option<u64>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), UnfinishedItems>> {
-        loop {
-            if let Some(waiting) = listener.as_mut() {
-                ready!(Pin::new(waiting).poll(cx));
-                *listener = None;
-            }
-            let state = self.lock();
-            if state.receivers == 0 && state.abandoned > 0 {
-                return Poll::Ready(Err(UnfinishedItems {
-                    remaining: state.abandoned,
-                }));
-            }
-            if state.taken_not_done == 0 && state.items.is_empty() {
-                return Poll::Ready(Ok(()));
-            }
-            // Join waiters are not counted: task_done notifies them only on the rare
-            // transition to "all done", never on the hot path.
-            *listener = Some(self.join_ops.listen());
+        let mut state = self.lock();
+        if state.receivers == 0 && state.abandoned > 0 {
+            state.stop_waiting(Side::Join, ticket);
+            return Poll::Ready(Err(UnfinishedItems {
+                remaining: state.abandoned,
+            }));
         }
+        if state.taken_not_done == 0 && state.items.is_empty() {
+            state.stop_waiting(Side::Join, ticket);
+            return Poll::Ready(Ok(()));
+        }
+        state.wait(Side::Join, ticket, cx.waker());
+        Poll::Pending
     }
 }
 
@@ -404,12 +408,14 @@ impl<T> From<SendError<Option<T>>> for Closed {
     }
 }
 
-/// A waiter's listener that uncounts itself when dropped before it was served: what makes
-/// dropping a `send`, `reserve` or `recv` future leak nothing.
+/// A waiter's place in line that leaves the line when dropped before it was served (passing on
+/// a wake-up it had received): what makes dropping a `send`, `reserve`, `recv` or `join`
+/// future leak nothing.
 pub(super) struct Waiter<'a, T> {
     shared: &'a Shared<T>,
     side: Side,
-    pub(super) listener: Option<EventListener>,
+    /// The waiter's ticket in its line, once it has had to wait.
+    pub(super) ticket: Option<u64>,
 }
 
 impl<'a, T> Waiter<'a, T> {
@@ -417,7 +423,7 @@ impl<'a, T> Waiter<'a, T> {
         Self {
             shared,
             side,
-            listener: None,
+            ticket: None,
         }
     }
 
@@ -428,6 +434,6 @@ impl<'a, T> Waiter<'a, T> {
 
 impl<T> Drop for Waiter<'_, T> {
     fn drop(&mut self) {
-        self.shared.cancel_wait(self.side, &mut self.listener);
+        self.shared.cancel_wait(self.side, &mut self.ticket);
     }
 }

@@ -55,6 +55,7 @@
 
 mod acquire;
 mod error;
+pub(crate) mod line;
 mod permit;
 mod queue;
 

@@ -5,26 +5,22 @@
 //! open) no permit is free: every released permit goes to the head of the line first, so the
 //! lock-free fast paths, which give up as soon as they see the flag, can never barge.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::task::Waker;
 
+use super::line::Line;
 use super::{CLOSED, QUEUED, SHIFT, Semaphore};
 
 /// The waiting acquires, oldest first.
 #[derive(Debug, Default)]
 pub(super) struct Waiters {
-    /// Keyed by ticket; tickets only grow, so the first entry is the head of the line.
-    line: BTreeMap<u64, Waiter>,
-    next_ticket: u64,
+    /// By ticket; joining and leaving from the head are O(1) and allocate nothing once grown.
+    line: Line<Waiter>,
 }
 
 impl Waiters {
     pub(super) const fn new() -> Self {
-        Self {
-            line: BTreeMap::new(),
-            next_ticket: 0,
-        }
+        Self { line: Line::new() }
     }
 }
 
@@ -125,10 +121,7 @@ impl Semaphore {
                 Err(actual) => current = actual,
             }
         };
-        let ticket = waiters.next_ticket;
-        waiters.next_ticket += 1;
-        waiters.line.insert(ticket, Waiter { missing, waker });
-        Enqueued::Waiting(ticket)
+        Enqueued::Waiting(waiters.line.push_back(Waiter { missing, waker }))
     }
 
     /// Checks on the waiter holding `ticket`, refreshing its waker if it still waits. A closed
@@ -140,7 +133,7 @@ impl Semaphore {
         requested: usize,
         waker: &Waker,
     ) -> (Checked, WakeList) {
-        let Some(waiter) = waiters.line.get_mut(&ticket) else {
+        let Some(waiter) = waiters.line.get_mut(ticket) else {
             return (Checked::Granted, WakeList::default());
         };
         if self.state.load(Ordering::Acquire) & CLOSED == 0 {
@@ -161,7 +154,7 @@ impl Semaphore {
         ticket: u64,
         requested: usize,
     ) -> WakeList {
-        if waiters.line.contains_key(&ticket) {
+        if waiters.line.contains(ticket) {
             self.leave_line_locked(waiters, ticket, requested)
         } else {
             self.release_locked(waiters, requested)
@@ -169,7 +162,7 @@ impl Semaphore {
     }
 
     fn leave_line_locked(&self, waiters: &mut Waiters, ticket: u64, requested: usize) -> WakeList {
-        let left = waiters.line.remove(&ticket);
+        let left = waiters.line.remove(ticket);
         let assigned = left.as_ref().map_or(0, |waiter| requested - waiter.missing);
         // Even with nothing assigned this must run: leaving may empty the line, and then the
         // `QUEUED` flag has to go.
@@ -187,15 +180,16 @@ impl Semaphore {
         let mut left = permits;
         if self.state.load(Ordering::Acquire) & CLOSED == 0 {
             while left > 0 {
-                let Some(mut head) = waiters.line.first_entry() else {
+                let Some(head) = waiters.line.front_mut() else {
                     break;
                 };
-                let waiter = head.get_mut();
-                let given = waiter.missing.min(left);
-                waiter.missing -= given;
+                let given = head.missing.min(left);
+                head.missing -= given;
                 left -= given;
-                if waiter.missing == 0 {
-                    wakes.push(head.remove().waker);
+                if head.missing == 0 {
+                    if let Some(granted) = waiters.line.pop_front() {
+                        wakes.push(granted.waker);
+                    }
                 }
             }
         }
@@ -220,7 +214,7 @@ impl Semaphore {
     pub(super) fn close_locked(&self, waiters: &mut Waiters) -> WakeList {
         self.state.fetch_or(CLOSED, Ordering::AcqRel);
         let mut wakes = WakeList::default();
-        for waiter in waiters.line.values_mut() {
+        for waiter in waiters.line.iter_mut() {
             // The no-op waker is replaced on the waiter's next poll (`will_wake` is false).
             wakes.push(std::mem::replace(&mut waiter.waker, Waker::noop().clone()));
         }
