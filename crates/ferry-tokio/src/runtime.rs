@@ -1,13 +1,15 @@
 //! [`TokioRuntime`]: the runtime traits on a tokio runtime handle.
 
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use ferry_core::Panicked;
 use ferry_core::rt::{
-    BlockingTask, BoxTask, Clock, JoinError, RawJoinHandle, RawTask, Sleep, Spawn, SpawnBlocking,
-    Timer,
+    BlockingTask, BoxTask, Clock, JoinError, JoinHandle, RawJoinHandle, RawTask, Sleep, Spawn,
+    SpawnBlocking, Timer, TypedTask, catch_panic,
 };
 use tokio::runtime::Handle;
 
@@ -66,13 +68,39 @@ struct TokioTask(tokio::task::JoinHandle<()>);
 
 impl RawTask for TokioTask {
     fn poll_finished(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), JoinError>> {
-        Pin::new(&mut self.0).poll(cx).map(|result| {
-            result.map_err(|error| match error.try_into_panic() {
-                // ferry catches panics inside the task, so this only happens if dropping the
-                // task's output panicked; report it all the same.
-                Ok(payload) => JoinError::panicked(payload),
-                Err(_) => JoinError::cancelled(),
-            })
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|result| result.map_err(join_error))
+    }
+
+    fn abort(&self) {
+        self.0.abort();
+    }
+
+    fn is_finished(&self) -> bool {
+        self.0.is_finished()
+    }
+}
+
+/// The error for a tokio task that produced no output.
+fn join_error(error: tokio::task::JoinError) -> JoinError {
+    match error.try_into_panic() {
+        // ferry catches panics inside the task, so this only happens if dropping the task's
+        // output panicked; report it all the same.
+        Ok(payload) => JoinError::panicked(payload),
+        Err(_) => JoinError::cancelled(),
+    }
+}
+
+/// A tokio task spawned with its type, as a ferry [`TypedTask`]: tokio's handle carries the
+/// output, so ferry adds only the box around this handle.
+struct TokioTypedTask<T>(tokio::task::JoinHandle<Result<T, Panicked>>);
+
+impl<T: Send> TypedTask<T> for TokioTypedTask<T> {
+    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+        Pin::new(&mut self.0).poll(cx).map(|result| match result {
+            Ok(output) => output.map_err(JoinError::Panicked),
+            Err(error) => Err(join_error(error)),
         })
     }
 
@@ -89,11 +117,29 @@ impl Spawn for TokioRuntime {
     fn spawn_boxed(&self, task: BoxTask) -> RawJoinHandle {
         RawJoinHandle::new(TokioTask(self.handle.spawn(task)))
     }
+
+    fn spawn_typed<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        JoinHandle::from_typed(TokioTypedTask(self.handle.spawn(catch_panic(future))))
+    }
 }
 
 impl SpawnBlocking for TokioRuntime {
     fn spawn_blocking_boxed(&self, task: BlockingTask) -> RawJoinHandle {
         RawJoinHandle::new(TokioTask(self.handle.spawn_blocking(task)))
+    }
+
+    fn spawn_blocking_typed<F, T>(&self, f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        JoinHandle::from_typed(TokioTypedTask(self.handle.spawn_blocking(move || {
+            catch_unwind(AssertUnwindSafe(f)).map_err(Panicked::from_payload)
+        })))
     }
 }
 
