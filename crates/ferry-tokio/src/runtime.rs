@@ -1,15 +1,13 @@
 //! [`TokioRuntime`]: the runtime traits on a tokio runtime handle.
 
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use ferry_core::Panicked;
 use ferry_core::rt::{
     BlockingTask, BoxTask, Clock, JoinError, JoinHandle, RawJoinHandle, RawTask, Sleep, Spawn,
-    SpawnBlocking, Timer, TypedTask, catch_panic,
+    SpawnBlocking, Timer, TypedTask,
 };
 use tokio::runtime::Handle;
 
@@ -85,8 +83,8 @@ impl RawTask for TokioTask {
 /// The error for a tokio task that produced no output.
 fn join_error(error: tokio::task::JoinError) -> JoinError {
     match error.try_into_panic() {
-        // ferry catches panics inside the task, so this only happens if dropping the task's
-        // output panicked; report it all the same.
+        // The task panicked (typed path), or dropping its output did (boxed path, whose task
+        // catches its own panics).
         Ok(payload) => JoinError::panicked(payload),
         Err(_) => JoinError::cancelled(),
     }
@@ -94,14 +92,19 @@ fn join_error(error: tokio::task::JoinError) -> JoinError {
 
 /// A tokio task spawned with its type, as a ferry [`TypedTask`]: tokio's handle carries the
 /// output, so ferry adds only the box around this handle.
-struct TokioTypedTask<T>(tokio::task::JoinHandle<Result<T, Panicked>>);
+///
+/// The future is spawned as it is, without ferry's `catch_panic`: tokio already catches a
+/// task's panic and hands its payload to the handle, which turns it into
+/// [`JoinError::Panicked`] here, exactly as `catch_panic` would. Not wrapping keeps tokio's task
+/// cell the size of a direct `tokio::spawn` (a wider output pushes it past tokio's 128-byte
+/// alignment to 256 bytes per task).
+struct TokioTypedTask<T>(tokio::task::JoinHandle<T>);
 
 impl<T: Send> TypedTask<T> for TokioTypedTask<T> {
     fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
-        Pin::new(&mut self.0).poll(cx).map(|result| match result {
-            Ok(output) => output.map_err(JoinError::Panicked),
-            Err(error) => Err(join_error(error)),
-        })
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|result| result.map_err(join_error))
     }
 
     fn abort(&self) {
@@ -123,7 +126,7 @@ impl Spawn for TokioRuntime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        JoinHandle::from_typed(TokioTypedTask(self.handle.spawn(catch_panic(future))))
+        JoinHandle::from_typed(TokioTypedTask(self.handle.spawn(future)))
     }
 }
 
@@ -137,9 +140,8 @@ impl SpawnBlocking for TokioRuntime {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        JoinHandle::from_typed(TokioTypedTask(self.handle.spawn_blocking(move || {
-            catch_unwind(AssertUnwindSafe(f)).map_err(Panicked::from_payload)
-        })))
+        // tokio catches the closure's panic as it does a task's.
+        JoinHandle::from_typed(TokioTypedTask(self.handle.spawn_blocking(f)))
     }
 }
 
