@@ -69,3 +69,19 @@ mod calling_thread_executor {
     ferry_conformance::toolkit_suite!(on_calling_thread_executor);
     ferry_conformance::threaded_blocking_suite!(on_calling_thread_executor);
 }
+
+/// The same runtime behind `Arc<dyn Runtime>`, where spawns take the boxed path
+/// (`Spawn::spawn_boxed`) instead of the executor's typed one.
+fn behind_dyn_runtime<F, Fut>(body: F)
+where
+    F: FnOnce(Arc<dyn ferry_core::Runtime>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    on_two_thread_executor(|rt| body(Arc::new(rt)));
+}
+
+mod dyn_runtime {
+    use super::behind_dyn_runtime;
+    ferry_conformance::runtime_suite!(behind_dyn_runtime);
+    ferry_conformance::threaded_blocking_suite!(behind_dyn_runtime);
+}

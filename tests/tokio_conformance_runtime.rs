@@ -42,3 +42,19 @@ mod current_thread {
     ferry_conformance::toolkit_suite!(on_current_thread);
     ferry_conformance::threaded_blocking_suite!(on_current_thread);
 }
+
+/// The same runtime behind `Arc<dyn Runtime>`, where spawns take the boxed path
+/// (`Spawn::spawn_boxed`) instead of tokio's typed one.
+fn behind_dyn_runtime<F, Fut>(body: F)
+where
+    F: FnOnce(std::sync::Arc<dyn ferry_core::Runtime>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    on_multi_thread(|rt| body(std::sync::Arc::new(rt)));
+}
+
+mod dyn_runtime {
+    use super::behind_dyn_runtime;
+    ferry_conformance::runtime_suite!(behind_dyn_runtime);
+    ferry_conformance::threaded_blocking_suite!(behind_dyn_runtime);
+}

@@ -9,8 +9,10 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use async_executor::Executor;
+use ferry_core::Panicked;
 use ferry_core::rt::{
-    BlockingTask, BoxTask, Clock, RawJoinHandle, Sleep, Spawn, SpawnBlocking, Timer,
+    BlockingTask, BoxTask, Clock, JoinHandle, RawJoinHandle, Sleep, Spawn, SpawnBlocking, Timer,
+    catch_panic,
 };
 
 use crate::task::SmolTask;
@@ -155,7 +157,21 @@ impl Spawn for SmolRuntime {
         match self.executor.upgrade() {
             Some(executor) => RawJoinHandle::new(SmolTask::new(executor.spawn(task))),
             // Dropped unstarted, as the executor would have on its way out.
-            None => RawJoinHandle::new(SmolTask::never_started()),
+            None => RawJoinHandle::new(SmolTask::<()>::never_started()),
+        }
+    }
+
+    fn spawn_typed<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self.executor.upgrade() {
+            Some(executor) => {
+                JoinHandle::from_typed(SmolTask::new(executor.spawn(catch_panic(future))))
+            }
+            // Dropped unstarted, as the executor would have on its way out.
+            None => JoinHandle::from_typed(SmolTask::never_started()),
         }
     }
 }
@@ -165,6 +181,16 @@ impl SpawnBlocking for SmolRuntime {
         // The blocking pool runs async-task tasks too: an abort before the closure starts
         // cancels the task, and a cancelled task's future (here, the closure) is never polled.
         RawJoinHandle::new(SmolTask::new(blocking::unblock(task)))
+    }
+
+    fn spawn_blocking_typed<F, T>(&self, f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        JoinHandle::from_typed(SmolTask::new(blocking::unblock(move || {
+            catch_unwind(AssertUnwindSafe(f)).map_err(Panicked::from_payload)
+        })))
     }
 }
 

@@ -1,5 +1,5 @@
 //! [`SmolTask`]: an async-task task (from async-executor or the blocking pool) as a ferry
-//! [`RawTask`].
+//! [`RawTask`] (boxed path) or [`TypedTask`] (typed path).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -7,20 +7,22 @@ use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use async_task::FallibleTask;
-use ferry_core::rt::{JoinError, RawTask};
+use ferry_core::Panicked;
+use ferry_core::rt::{JoinError, RawTask, TypedTask};
 
 /// The future of `FallibleTask::cancel`: resolves once the task's future has been dropped, to
 /// its output if it had completed first.
-type Cancelling = Pin<Box<dyn Future<Output = Option<()>> + Send>>;
+type Cancelling<T> = Pin<Box<dyn Future<Output = Option<T>> + Send>>;
 
-enum State {
+enum State<T> {
     /// Spawned and not aborted.
-    Running(FallibleTask<()>),
+    Running(FallibleTask<T>),
     /// Aborted; waits for the executor to drop the task's future.
-    Cancelling(Cancelling),
-    /// Over: `true` if the task ran to completion, `false` if it was cancelled (by an abort,
-    /// by its executor being dropped, or because it was never started).
-    Ended(bool),
+    Cancelling(Cancelling<T>),
+    /// Over: holds the output if the task ran to completion and it has not been taken yet;
+    /// `None` if the task was cancelled (by an abort, by its executor being dropped, or because
+    /// it was never started) or its output was already taken.
+    Ended(Option<T>),
 }
 
 /// A task on an async-task based executor, seen through ferry's [`RawTask`].
@@ -28,13 +30,13 @@ enum State {
 /// async-task cancels a task when its handle is dropped, while ferry detaches it; so the
 /// handle is kept until ferry's handle is dropped (then detached) or aborted (then cancelled
 /// through `cancel`, which also tells when the task's future is gone).
-pub(crate) struct SmolTask {
-    state: Mutex<State>,
+pub(crate) struct SmolTask<T> {
+    state: Mutex<State<T>>,
 }
 
-impl SmolTask {
+impl<T: Send + 'static> SmolTask<T> {
     /// Wraps a task that was just spawned.
-    pub(crate) fn new(task: async_task::Task<()>) -> Self {
+    pub(crate) fn new(task: async_task::Task<T>) -> Self {
         // The fallible form reports a task its executor dropped as cancelled instead of
         // panicking when polled.
         Self::with_state(State::Running(task.fallible()))
@@ -42,74 +44,65 @@ impl SmolTask {
 
     /// A task that was never started: its executor no longer exists.
     pub(crate) fn never_started() -> Self {
-        Self::with_state(State::Ended(false))
+        Self::with_state(State::Ended(None))
     }
 
-    fn with_state(state: State) -> Self {
+    fn with_state(state: State<T>) -> Self {
         Self {
             state: Mutex::new(state),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
         // The lock is never held across code that can panic, so a poisoned lock still holds a
         // consistent state.
         self.state
             .lock()
             .unwrap_or_else(|poison| poison.into_inner())
     }
-}
 
-fn ended(completed: bool) -> Poll<Result<(), JoinError>> {
-    Poll::Ready(if completed {
-        Ok(())
-    } else {
-        Err(JoinError::cancelled())
-    })
-}
-
-impl RawTask for SmolTask {
-    fn poll_finished(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), JoinError>> {
+    /// Polls for the task's output; `Err(Cancelled)` if it was cancelled before it finished.
+    fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
         let state = self
             .state
             .get_mut()
             .unwrap_or_else(|poison| poison.into_inner());
-        let completed = match state {
+        let output = match state {
             State::Running(task) => Pin::new(task).poll(cx),
             State::Cancelling(cancel) => cancel.as_mut().poll(cx),
-            State::Ended(completed) => return ended(*completed),
+            State::Ended(output) => Poll::Ready(output.take()),
         };
-        match completed {
+        match output {
             Poll::Ready(output) => {
-                *state = State::Ended(output.is_some());
-                ended(output.is_some())
+                *state = State::Ended(None);
+                Poll::Ready(output.ok_or_else(JoinError::cancelled))
             }
             Poll::Pending => Poll::Pending,
         }
     }
 
-    fn abort(&self) {
+    fn abort_task(&self) {
         let mut state = self.lock();
         if !matches!(*state, State::Running(_)) {
             return;
         }
-        let State::Running(task) = std::mem::replace(&mut *state, State::Ended(false)) else {
+        let State::Running(task) = std::mem::replace(&mut *state, State::Ended(None)) else {
             unreachable!("the state was just checked to be Running");
         };
-        let mut cancel: Cancelling = Box::pin(task.cancel());
+        let mut cancel: Cancelling<T> = Box::pin(task.cancel());
         // `cancel` marks the task cancelled on its first poll; polling it here makes the abort
         // take effect now (a task that has not started never will) rather than when someone
-        // next awaits the handle. A later `poll_finished` registers the real waker.
+        // next awaits the handle. A later poll of the handle registers the real waker.
         *state = match cancel
             .as_mut()
             .poll(&mut Context::from_waker(Waker::noop()))
         {
-            Poll::Ready(output) => State::Ended(output.is_some()),
+            Poll::Ready(output) => State::Ended(output),
             Poll::Pending => State::Cancelling(cancel),
         };
     }
 
-    fn is_finished(&self) -> bool {
+    fn task_is_finished(&self) -> bool {
         match &*self.lock() {
             State::Running(task) => task.is_finished(),
             // An aborted task counts as ended, even while its executor has yet to drop it.
@@ -118,14 +111,45 @@ impl RawTask for SmolTask {
     }
 }
 
-impl Drop for SmolTask {
+/// The boxed path: the task stored its output on the side and returns `()`.
+impl RawTask for SmolTask<()> {
+    fn poll_finished(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), JoinError>> {
+        self.poll_output(cx)
+    }
+
+    fn abort(&self) {
+        self.abort_task();
+    }
+
+    fn is_finished(&self) -> bool {
+        self.task_is_finished()
+    }
+}
+
+/// The typed path: the task is the user's future wrapped in `catch_panic`.
+impl<T: Send + 'static> TypedTask<T> for SmolTask<Result<T, Panicked>> {
+    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+        self.poll_output(cx)
+            .map(|result| result.and_then(|output| output.map_err(JoinError::Panicked)))
+    }
+
+    fn abort(&self) {
+        self.abort_task();
+    }
+
+    fn is_finished(&self) -> bool {
+        self.task_is_finished()
+    }
+}
+
+impl<T> Drop for SmolTask<T> {
     fn drop(&mut self) {
         let state = self
             .state
             .get_mut()
             .unwrap_or_else(|poison| poison.into_inner());
         // Dropping ferry's handle detaches the task, where dropping async-task's would cancel it.
-        if let State::Running(task) = std::mem::replace(state, State::Ended(false)) {
+        if let State::Running(task) = std::mem::replace(state, State::Ended(None)) {
             task.detach();
         }
     }

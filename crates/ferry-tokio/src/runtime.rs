@@ -6,8 +6,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use ferry_core::rt::{
-    BlockingTask, BoxTask, Clock, JoinError, RawJoinHandle, RawTask, Sleep, Spawn, SpawnBlocking,
-    Timer,
+    BlockingTask, BoxTask, Clock, JoinError, JoinHandle, RawJoinHandle, RawTask, Sleep, Spawn,
+    SpawnBlocking, Timer, TypedTask,
 };
 use tokio::runtime::Handle;
 
@@ -66,14 +66,45 @@ struct TokioTask(tokio::task::JoinHandle<()>);
 
 impl RawTask for TokioTask {
     fn poll_finished(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), JoinError>> {
-        Pin::new(&mut self.0).poll(cx).map(|result| {
-            result.map_err(|error| match error.try_into_panic() {
-                // ferry catches panics inside the task, so this only happens if dropping the
-                // task's output panicked; report it all the same.
-                Ok(payload) => JoinError::panicked(payload),
-                Err(_) => JoinError::cancelled(),
-            })
-        })
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|result| result.map_err(join_error))
+    }
+
+    fn abort(&self) {
+        self.0.abort();
+    }
+
+    fn is_finished(&self) -> bool {
+        self.0.is_finished()
+    }
+}
+
+/// The error for a tokio task that produced no output.
+fn join_error(error: tokio::task::JoinError) -> JoinError {
+    match error.try_into_panic() {
+        // The task panicked (typed path), or dropping its output did (boxed path, whose task
+        // catches its own panics).
+        Ok(payload) => JoinError::panicked(payload),
+        Err(_) => JoinError::cancelled(),
+    }
+}
+
+/// A tokio task spawned with its type, as a ferry [`TypedTask`]: tokio's handle carries the
+/// output, so ferry adds only the box around this handle.
+///
+/// The future is spawned as it is, without ferry's `catch_panic`: tokio already catches a
+/// task's panic and hands its payload to the handle, which turns it into
+/// [`JoinError::Panicked`] here, exactly as `catch_panic` would. Not wrapping keeps tokio's task
+/// cell the size of a direct `tokio::spawn` (a wider output pushes it past tokio's 128-byte
+/// alignment to 256 bytes per task).
+struct TokioTypedTask<T>(tokio::task::JoinHandle<T>);
+
+impl<T: Send> TypedTask<T> for TokioTypedTask<T> {
+    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|result| result.map_err(join_error))
     }
 
     fn abort(&self) {
@@ -89,11 +120,28 @@ impl Spawn for TokioRuntime {
     fn spawn_boxed(&self, task: BoxTask) -> RawJoinHandle {
         RawJoinHandle::new(TokioTask(self.handle.spawn(task)))
     }
+
+    fn spawn_typed<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        JoinHandle::from_typed(TokioTypedTask(self.handle.spawn(future)))
+    }
 }
 
 impl SpawnBlocking for TokioRuntime {
     fn spawn_blocking_boxed(&self, task: BlockingTask) -> RawJoinHandle {
         RawJoinHandle::new(TokioTask(self.handle.spawn_blocking(task)))
+    }
+
+    fn spawn_blocking_typed<F, T>(&self, f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        // tokio catches the closure's panic as it does a task's.
+        JoinHandle::from_typed(TokioTypedTask(self.handle.spawn_blocking(f)))
     }
 }
 

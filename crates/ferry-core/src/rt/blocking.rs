@@ -16,16 +16,18 @@ pub trait SpawnBlocking: Send + Sync {
     /// Aborting the handle before the closure starts must keep it from running; a closure
     /// that has started runs to the end (threads cannot be interrupted).
     fn spawn_blocking_boxed(&self, task: BlockingTask) -> RawJoinHandle;
-}
 
-/// Typed blocking work on any [`SpawnBlocking`]: implemented for all of them.
-pub trait SpawnBlockingExt: SpawnBlocking {
-    /// Runs `f` on the blocking pool; the handle resolves to its return value.
+    /// Runs `f` on the blocking pool without type erasure; what
+    /// [`SpawnBlockingExt::spawn_blocking`] calls.
     ///
-    /// A panic in `f` is caught and comes back as
-    /// [`JoinError::Panicked`](crate::rt::JoinError::Panicked).
-    fn spawn_blocking<F, T>(&self, f: F) -> JoinHandle<T>
+    /// The default boxes the closure and goes through
+    /// [`spawn_blocking_boxed`](Self::spawn_blocking_boxed). A backend overrides it to run
+    /// `f` natively, catching its panic with [`std::panic::catch_unwind`] and turning it into
+    /// a [`Panicked`], and return [`JoinHandle::from_typed`] over its typed handle; the handle
+    /// behaves the same either way.
+    fn spawn_blocking_typed<F, T>(&self, f: F) -> JoinHandle<T>
     where
+        Self: Sized,
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
@@ -39,7 +41,23 @@ pub trait SpawnBlockingExt: SpawnBlocking {
     }
 }
 
-impl<S: SpawnBlocking + ?Sized> SpawnBlockingExt for S {}
+/// Typed blocking work on any [`SpawnBlocking`]: implemented for all sized ones, which
+/// includes `&dyn Runtime` and `Arc<dyn Runtime>`.
+pub trait SpawnBlockingExt: SpawnBlocking + Sized {
+    /// Runs `f` on the blocking pool; the handle resolves to its return value.
+    ///
+    /// A panic in `f` is caught and comes back as
+    /// [`JoinError::Panicked`](crate::rt::JoinError::Panicked).
+    fn spawn_blocking<F, T>(&self, f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.spawn_blocking_typed(f)
+    }
+}
+
+impl<S: SpawnBlocking> SpawnBlockingExt for S {}
 
 impl<S: SpawnBlocking + ?Sized> SpawnBlocking for &S {
     fn spawn_blocking_boxed(&self, task: BlockingTask) -> RawJoinHandle {

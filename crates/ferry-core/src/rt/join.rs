@@ -3,6 +3,7 @@
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
@@ -116,6 +117,40 @@ pub(crate) fn fill_slot<T>(slot: &OutputSlot<T>, value: Result<T, Panicked>) {
     *guard = Some(value);
 }
 
+/// A backend's typed handle to a task it spawned natively, through
+/// [`Spawn::spawn_typed`](crate::rt::Spawn::spawn_typed): the task's output comes back through
+/// the backend's own handle (tokio's `JoinHandle<T>`, async-task's `Task<T>`), so ferry needs
+/// no output slot of its own and no boxed future.
+///
+/// The task a backend runs here must be the user's future wrapped in [`catch_panic`], so that a
+/// panic comes back as [`JoinError::Panicked`] like on the boxed path.
+pub trait TypedTask<T>: Send + Sync {
+    /// Polls for the task's outcome: its output, its caught panic, or
+    /// [`JoinError::Cancelled`] if it was aborted (or its runtime shut down) before it finished.
+    ///
+    /// Called at most once after it returned `Ready`.
+    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>>;
+
+    /// Asks the runtime to stop the task at its next suspension point; see [`RawTask::abort`].
+    fn abort(&self);
+
+    /// Whether the task has ended, by completion or by abort.
+    fn is_finished(&self) -> bool;
+}
+
+/// Wraps `future` so that its panic is caught and returned as [`Panicked`] instead of unwinding
+/// into the executor: what backends spawn on the typed path ([`TypedTask`]).
+///
+/// # Cancel safety
+///
+/// Dropping the returned future drops `future`, nothing else.
+pub fn catch_panic<F: Future>(future: F) -> impl Future<Output = Result<F::Output, Panicked>> {
+    futures_util::FutureExt::map(
+        futures_util::FutureExt::catch_unwind(AssertUnwindSafe(future)),
+        |result| result.map_err(Panicked::from_payload),
+    )
+}
+
 /// An owned handle to a spawned task; awaiting it gives the task's output.
 ///
 /// Dropping a `JoinHandle` detaches the task: it keeps running, and its output is dropped
@@ -128,24 +163,50 @@ pub(crate) fn fill_slot<T>(slot: &OutputSlot<T>, value: Result<T, Panicked>) {
 /// the handle usable.
 #[must_use = "dropping a JoinHandle detaches the task; await it or call abort()"]
 pub struct JoinHandle<T> {
-    raw: RawJoinHandle,
-    output: OutputSlot<T>,
+    repr: Repr<T>,
+}
+
+/// How a [`JoinHandle`] reaches its task.
+enum Repr<T> {
+    /// Spawned through [`Spawn::spawn_boxed`](crate::rt::Spawn::spawn_boxed): the backend only
+    /// says when the task ended, and the output waits in a slot the task filled.
+    Boxed {
+        raw: RawJoinHandle,
+        output: OutputSlot<T>,
+    },
+    /// Spawned natively by the backend, which hands the output back itself.
+    Typed(Box<dyn TypedTask<T>>),
 }
 
 impl<T> JoinHandle<T> {
     pub(crate) fn new(raw: RawJoinHandle, output: OutputSlot<T>) -> Self {
-        Self { raw, output }
+        Self {
+            repr: Repr::Boxed { raw, output },
+        }
+    }
+
+    /// Wraps a backend's typed task handle; see [`TypedTask`].
+    pub fn from_typed(task: impl TypedTask<T> + 'static) -> Self {
+        Self {
+            repr: Repr::Typed(Box::new(task)),
+        }
     }
 
     /// Asks the runtime to stop the task at its next suspension point; awaiting the handle
     /// then gives [`JoinError::Cancelled`] (or the output, if the task had already finished).
     pub fn abort(&self) {
-        self.raw.abort();
+        match &self.repr {
+            Repr::Boxed { raw, .. } => raw.abort(),
+            Repr::Typed(task) => task.abort(),
+        }
     }
 
     /// Whether the task has ended.
     pub fn is_finished(&self) -> bool {
-        self.raw.is_finished()
+        match &self.repr {
+            Repr::Boxed { raw, .. } => raw.is_finished(),
+            Repr::Typed(task) => task.is_finished(),
+        }
     }
 }
 
@@ -161,9 +222,12 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let finished = ready!(self.raw.poll_finished(cx));
-        let stored = self
-            .output
+        let (raw, output) = match &mut self.repr {
+            Repr::Boxed { raw, output } => (raw, output),
+            Repr::Typed(task) => return task.poll_join(cx),
+        };
+        let finished = ready!(raw.poll_finished(cx));
+        let stored = output
             .lock()
             .unwrap_or_else(|poison| poison.into_inner())
             .take();

@@ -24,7 +24,7 @@ mod spawn;
 mod time;
 
 pub use blocking::{BlockingTask, SpawnBlocking, SpawnBlockingExt};
-pub use join::{JoinError, JoinHandle, RawJoinHandle, RawTask};
+pub use join::{JoinError, JoinHandle, RawJoinHandle, RawTask, TypedTask, catch_panic};
 pub use spawn::{BoxTask, Spawn, SpawnExt};
 pub(crate) use time::instant_after;
 pub use time::{Clock, Sleep, Timer, TimerExt};
