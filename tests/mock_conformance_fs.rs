@@ -1,4 +1,4 @@
-//! The file system conformance cases on the mock backend's in-memory file system, in a
+//! The file system and pipeline conformance cases on the mock backend's in-memory file system, in a
 //! `/work` directory of a fresh `MemFs` per case: once with no latency (each operation gives
 //! one turn to the other tasks) and once with a millisecond of virtual latency per operation,
 //! under another scheduling seed.
@@ -49,9 +49,11 @@ where
 mod no_latency {
     use super::without_latency;
     ferry_conformance::fs_suite!(without_latency);
+    ferry_conformance::pipeline_suite!(without_latency);
 }
 
 mod one_ms_latency {
     use super::with_latency;
     ferry_conformance::fs_suite!(with_latency);
+    ferry_conformance::pipeline_suite!(with_latency);
 }
