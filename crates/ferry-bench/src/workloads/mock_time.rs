@@ -1,9 +1,13 @@
-//! Virtual time: many 200 ms sleeps through map_concurrent on the mock, against tokio's
-//! paused clock (current-thread), both measured in wall time.
+//! Virtual time: 100,000 scripted requests of 200 ms latency gathered with a limit of 100 on
+//! the mock (virtual 200 s), plus the same count of bare 200 ms sleeps on the mock and on
+//! tokio's paused clock (current-thread); all measured in wall time.
 
 use std::time::{Duration, Instant};
 
 use ferry_core::Timer;
+use ferry_core::http::HttpClientExt;
+use ferry_mock::MockRuntime;
+use ferry_mock::http::{MockHttp, Respond};
 use futures::StreamExt;
 
 use super::{Case, Measured, Sizes, case};
@@ -16,6 +20,9 @@ const LATENCY: Duration = Duration::from_millis(200);
 
 pub(crate) fn cases() -> Vec<Case> {
     vec![
+        case("ferry mock scripted http", "mock", false, |s| {
+            backends::ferry_mock(|rt| scripted_requests(rt, s.clone()))
+        }),
         case("ferry mock", "mock", false, |s| {
             backends::ferry_mock(|rt| ferry_sleeps(rt, s.clone()))
         }),
@@ -39,8 +46,41 @@ fn paused_tokio() -> tokio::runtime::Runtime {
         .expect("a paused tokio runtime builds")
 }
 
-/// Stands in for scripted requests until the mock's HTTP client lands: each "request" is a
-/// 200 ms sleep on the runtime's timer.
+/// Scripted GETs through the mock's HTTP client (the real shared `Client` over a scripted
+/// wire), each answered after 200 ms of virtual time, gathered with a limit.
+async fn scripted_requests(rt: MockRuntime, sizes: Sizes) -> Measured {
+    let requests = sizes.items(REQUESTS, QUICK_REQUESTS);
+    let limit = sizes.concurrency(LIMIT);
+    let client = MockHttp::new(&rt).route(
+        http::Method::GET,
+        "/items/{id}",
+        Respond::json(r#"{"id":1,"name":"item-1","price":9.99}"#).latency(LATENCY),
+    );
+    let client = &client;
+    let start = Instant::now();
+    let bodies = ferry_core::gather((0..requests).map(|id| async move {
+        client
+            .get(format!("http://api.ferry-mock.invalid/items/{id}"))
+            .send()
+            .await?
+            .bytes()
+            .await
+    }))
+    .limit(limit)
+    .expect("limit > 0")
+    .await;
+    let ok = bodies.iter().filter(|body| body.is_ok()).count();
+    assert_eq!(ok, requests, "every scripted request succeeds");
+    assert_eq!(
+        rt.elapsed(),
+        LATENCY * u32::try_from(requests.div_ceil(limit)).expect("few waves"),
+        "waves of `limit` requests, 200 ms each, in virtual time"
+    );
+    Measured::millis(start.elapsed(), requests)
+}
+
+/// The same count of bare 200 ms sleeps on the runtime's timer: the executor and timer cost
+/// without the HTTP client.
 async fn ferry_sleeps<T: Timer>(timer: T, sizes: Sizes) -> Measured {
     let requests = sizes.items(REQUESTS, QUICK_REQUESTS);
     let limit = sizes.concurrency(LIMIT);
