@@ -48,6 +48,39 @@ use child::{Outcome, StopSignal, run_child};
 ///     }
 ///     group.join().await
 /// }
+/// # // A minimal backend for this example: futures' thread pool, which needs no runtime.
+/// # use std::sync::{Arc, atomic::{AtomicBool, Ordering}};
+/// # use std::task::{Context, Poll};
+/// # use ferry_core::rt::{BlockingTask, BoxTask, RawJoinHandle, RawTask};
+/// # use futures::channel::oneshot;
+/// # struct Pool(futures::executor::ThreadPool);
+/// # struct Done(oneshot::Receiver<()>, Arc<AtomicBool>);
+/// # impl RawTask for Done {
+/// #     fn poll_finished(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ferry_core::JoinError>> {
+/// #         std::pin::Pin::new(&mut self.0).poll(cx).map(|r| r.map_err(|_| ferry_core::JoinError::cancelled()))
+/// #     }
+/// #     fn abort(&self) {}
+/// #     fn is_finished(&self) -> bool { self.1.load(Ordering::SeqCst) }
+/// # }
+/// # impl Pool {
+/// #     fn run(&self, task: BoxTask) -> RawJoinHandle {
+/// #         let (tx, rx) = oneshot::channel();
+/// #         let done = Arc::new(AtomicBool::new(false));
+/// #         let flag = Arc::clone(&done);
+/// #         self.0.spawn_ok(async move { task.await; flag.store(true, Ordering::SeqCst); let _ = tx.send(()); });
+/// #         RawJoinHandle::new(Done(rx, done))
+/// #     }
+/// # }
+/// # impl ferry_core::Spawn for Pool {
+/// #     fn spawn_boxed(&self, task: BoxTask) -> RawJoinHandle { self.run(task) }
+/// # }
+/// # impl ferry_core::SpawnBlocking for Pool {
+/// #     fn spawn_blocking_boxed(&self, task: BlockingTask) -> RawJoinHandle { self.run(Box::pin(async move { task() })) }
+/// # }
+/// # let pool = Pool(futures::executor::ThreadPool::new().unwrap());
+/// # use std::future::Future as _;
+/// let items = futures::executor::block_on(fetch_all(pool)).unwrap();
+/// assert_eq!(items, ["item 1", "item 2", "item 3"]);
 /// ```
 pub struct TaskGroup<S, T, E> {
     spawner: S,

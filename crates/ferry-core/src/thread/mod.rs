@@ -35,6 +35,39 @@ use crate::rt::{SpawnBlocking, SpawnBlockingExt};
 /// async fn checksum(rt: &impl SpawnBlocking, data: Vec<u8>) -> Result<u32, JoinError> {
 ///     to_thread(rt, move || data.iter().map(|&b| u32::from(b)).sum()).await
 /// }
+/// # // A minimal backend for this example: futures' thread pool, which needs no runtime.
+/// # use std::sync::{Arc, atomic::{AtomicBool, Ordering}};
+/// # use std::task::{Context, Poll};
+/// # use ferry_core::rt::{BlockingTask, BoxTask, RawJoinHandle, RawTask};
+/// # use futures::channel::oneshot;
+/// # struct Pool(futures::executor::ThreadPool);
+/// # struct Done(oneshot::Receiver<()>, Arc<AtomicBool>);
+/// # impl RawTask for Done {
+/// #     fn poll_finished(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ferry_core::JoinError>> {
+/// #         std::pin::Pin::new(&mut self.0).poll(cx).map(|r| r.map_err(|_| ferry_core::JoinError::cancelled()))
+/// #     }
+/// #     fn abort(&self) {}
+/// #     fn is_finished(&self) -> bool { self.1.load(Ordering::SeqCst) }
+/// # }
+/// # impl Pool {
+/// #     fn run(&self, task: BoxTask) -> RawJoinHandle {
+/// #         let (tx, rx) = oneshot::channel();
+/// #         let done = Arc::new(AtomicBool::new(false));
+/// #         let flag = Arc::clone(&done);
+/// #         self.0.spawn_ok(async move { task.await; flag.store(true, Ordering::SeqCst); let _ = tx.send(()); });
+/// #         RawJoinHandle::new(Done(rx, done))
+/// #     }
+/// # }
+/// # impl ferry_core::Spawn for Pool {
+/// #     fn spawn_boxed(&self, task: BoxTask) -> RawJoinHandle { self.run(task) }
+/// # }
+/// # impl ferry_core::SpawnBlocking for Pool {
+/// #     fn spawn_blocking_boxed(&self, task: BlockingTask) -> RawJoinHandle { self.run(Box::pin(async move { task() })) }
+/// # }
+/// # let pool = Pool(futures::executor::ThreadPool::new().unwrap());
+/// # use std::future::Future as _;
+/// let sum = futures::executor::block_on(checksum(&pool, vec![1, 2, 3]));
+/// assert_eq!(sum.unwrap(), 6);
 /// ```
 pub fn to_thread<S, F, T>(spawner: &S, f: F) -> ToThread<T>
 where
@@ -79,6 +112,39 @@ where
 ///     })
 ///     .await
 /// }
+/// # // A minimal backend for this example: futures' thread pool, which needs no runtime.
+/// # use std::sync::{Arc, atomic::{AtomicBool, Ordering}};
+/// # use std::task::{Context, Poll};
+/// # use ferry_core::rt::{BlockingTask, BoxTask, RawJoinHandle, RawTask};
+/// # use futures::channel::oneshot;
+/// # struct Pool(futures::executor::ThreadPool);
+/// # struct Done(oneshot::Receiver<()>, Arc<AtomicBool>);
+/// # impl RawTask for Done {
+/// #     fn poll_finished(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ferry_core::JoinError>> {
+/// #         std::pin::Pin::new(&mut self.0).poll(cx).map(|r| r.map_err(|_| ferry_core::JoinError::cancelled()))
+/// #     }
+/// #     fn abort(&self) {}
+/// #     fn is_finished(&self) -> bool { self.1.load(Ordering::SeqCst) }
+/// # }
+/// # impl Pool {
+/// #     fn run(&self, task: BoxTask) -> RawJoinHandle {
+/// #         let (tx, rx) = oneshot::channel();
+/// #         let done = Arc::new(AtomicBool::new(false));
+/// #         let flag = Arc::clone(&done);
+/// #         self.0.spawn_ok(async move { task.await; flag.store(true, Ordering::SeqCst); let _ = tx.send(()); });
+/// #         RawJoinHandle::new(Done(rx, done))
+/// #     }
+/// # }
+/// # impl ferry_core::Spawn for Pool {
+/// #     fn spawn_boxed(&self, task: BoxTask) -> RawJoinHandle { self.run(task) }
+/// # }
+/// # impl ferry_core::SpawnBlocking for Pool {
+/// #     fn spawn_blocking_boxed(&self, task: BlockingTask) -> RawJoinHandle { self.run(Box::pin(async move { task() })) }
+/// # }
+/// # let pool = Pool(futures::executor::ThreadPool::new().unwrap());
+/// # use std::future::Future as _;
+/// let primes = futures::executor::block_on(count_primes(&pool, 100));
+/// assert_eq!(primes.unwrap(), Some(25));
 /// ```
 pub fn to_thread_cancellable<S, F, T>(spawner: &S, f: F) -> ToThread<T>
 where
