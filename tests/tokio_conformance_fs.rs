@@ -1,5 +1,5 @@
-//! The file system conformance cases on tokio's multi-thread and current-thread schedulers,
-//! each in a fresh temporary directory.
+//! The file system and pipeline conformance cases on tokio's multi-thread and current-thread
+//! schedulers, each in a fresh temporary directory.
 
 use std::future::Future;
 
@@ -70,9 +70,11 @@ where
 mod multi_thread {
     use super::on_multi_thread;
     ferry_conformance::fs_suite!(on_multi_thread);
+    ferry_conformance::pipeline_suite!(on_multi_thread);
 }
 
 mod current_thread {
     use super::on_current_thread;
     ferry_conformance::fs_suite!(on_current_thread);
+    ferry_conformance::pipeline_suite!(on_current_thread);
 }
