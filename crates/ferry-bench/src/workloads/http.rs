@@ -1,11 +1,11 @@
 //! HTTP workloads against the local test server, pinned away from the client (see
-//! [`crate::pinning`]). The baselines run now; ferry's own cases join when ferry's HTTP client
-//! lands (branch h/http), and the smol and mock cases after it: add them to the case lists
-//! below as `case("ferry tokio-ct", "tokio-ct", false, ...)` and so on.
+//! [`crate::pinning`]): ferry's own client on tokio (current-thread and multi-thread) and smol,
+//! written once against [`HttpClient`], next to the hyper-util and reqwest baselines.
 
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use ferry_core::http::{HttpClient, HttpClientExt, HttpSettings};
 use futures::{StreamExt, TryStreamExt};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;
@@ -22,12 +22,38 @@ const QUICK_LATENCY_REQUESTS: usize = 400;
 const LATENCY_CONCURRENCY: usize = 100;
 const DELAY: Duration = Duration::from_millis(50);
 
-/// What ferry's own HTTP cases wait for; printed as a note with the results.
-pub(crate) const FERRY_PENDING: &str =
-    "ferry's own HTTP cases wait for its HTTP client (branch h/http); baselines only for now";
-
 pub(crate) fn throughput_cases() -> Vec<Case> {
     vec![
+        case("ferry tokio-ct", "tokio-ct", false, |s| {
+            with_server(s, |url, s| {
+                backends::ferry_tokio_ct(|rt| async move {
+                    let client = rt
+                        .http_client(HttpSettings::default())
+                        .expect("ferry's tokio client builds with the default settings");
+                    ferry_throughput(client, url, s).await
+                })
+            })
+        }),
+        case("ferry tokio-mt", "tokio-mt", false, |s| {
+            with_server(s, |url, s| {
+                backends::ferry_tokio_mt(|rt| async move {
+                    let client = rt
+                        .http_client(HttpSettings::default())
+                        .expect("ferry's tokio client builds with the default settings");
+                    ferry_throughput(client, url, s).await
+                })
+            })
+        }),
+        case("ferry smol", "smol", false, |s| {
+            with_server(s, |url, s| {
+                ferry_smol::block_on(|rt| async move {
+                    let client = rt
+                        .http_client(HttpSettings::default())
+                        .expect("ferry's smol client builds with the default settings");
+                    ferry_throughput(client, url, s).await
+                })
+            })
+        }),
         case("hyper-util tokio-ct", "tokio-ct", true, |s| {
             with_server(s, |url, s| {
                 backends::tokio_current_thread().block_on(hyper_util_throughput(url, s))
@@ -51,6 +77,36 @@ pub(crate) fn throughput_cases() -> Vec<Case> {
 
 pub(crate) fn latency_cases() -> Vec<Case> {
     vec![
+        case("ferry tokio-ct", "tokio-ct", false, |s| {
+            with_server(s, |url, s| {
+                backends::ferry_tokio_ct(|rt| async move {
+                    let client = rt
+                        .http_client(HttpSettings::default())
+                        .expect("ferry's tokio client builds with the default settings");
+                    ferry_latency(client, url, s).await
+                })
+            })
+        }),
+        case("ferry tokio-mt", "tokio-mt", false, |s| {
+            with_server(s, |url, s| {
+                backends::ferry_tokio_mt(|rt| async move {
+                    let client = rt
+                        .http_client(HttpSettings::default())
+                        .expect("ferry's tokio client builds with the default settings");
+                    ferry_latency(client, url, s).await
+                })
+            })
+        }),
+        case("ferry smol", "smol", false, |s| {
+            with_server(s, |url, s| {
+                ferry_smol::block_on(|rt| async move {
+                    let client = rt
+                        .http_client(HttpSettings::default())
+                        .expect("ferry's smol client builds with the default settings");
+                    ferry_latency(client, url, s).await
+                })
+            })
+        }),
         case("hyper-util tokio-ct", "tokio-ct", true, |s| {
             with_server(s, |url, s| {
                 backends::tokio_current_thread().block_on(hyper_util_latency(url, s))
@@ -64,15 +120,43 @@ pub(crate) fn latency_cases() -> Vec<Case> {
     ]
 }
 
-/// Starts a pinned test server, runs `client` against its base URL, and adds the pinning and
-/// the pending note to what it measured.
+/// Starts a pinned test server, runs `client` against its base URL, and adds the pinning to
+/// what it measured.
 fn with_server(sizes: &Sizes, client: impl FnOnce(String, Sizes) -> Measured) -> Measured {
     let (server, pinning) = pinning::pinned_server_and_client();
     let base = server.url("");
     let mut measured = client(base.trim_end_matches('/').to_owned(), sizes.clone());
     measured.notes.push(pinning);
-    measured.notes.push(FERRY_PENDING.to_owned());
     measured
+}
+
+/// GETs every URL through ferry's `client` with at most `concurrency` in flight, reading each
+/// body whole: the same code on every runtime.
+async fn ferry_get_all<C: HttpClient>(client: &C, urls: Vec<String>, concurrency: usize) {
+    ferry_core::map_concurrent_unordered(urls, concurrency, |url| async move {
+        client.get(url).send().await?.bytes().await.map(|b| b.len())
+    })
+    .expect("the benchmark's concurrency is not zero")
+    .try_for_each(|_| async { Ok(()) })
+    .await
+    .expect("every request to the local test server succeeds");
+}
+
+async fn ferry_throughput<C: HttpClient>(client: C, base: String, sizes: Sizes) -> Measured {
+    let requests = sizes.items(THROUGHPUT_REQUESTS, QUICK_THROUGHPUT_REQUESTS);
+    let urls = item_urls(&base, requests);
+    let start = Instant::now();
+    ferry_get_all(&client, urls, sizes.concurrency(THROUGHPUT_CONCURRENCY)).await;
+    rate(requests, start.elapsed())
+}
+
+async fn ferry_latency<C: HttpClient>(client: C, base: String, sizes: Sizes) -> Measured {
+    let requests = sizes.items(LATENCY_REQUESTS, QUICK_LATENCY_REQUESTS);
+    let concurrency = sizes.concurrency(LATENCY_CONCURRENCY);
+    let urls = delay_urls(&base, requests);
+    let start = Instant::now();
+    ferry_get_all(&client, urls, concurrency).await;
+    efficiency(requests, concurrency, start.elapsed())
 }
 
 fn hyper_client() -> Client<hyper_util::client::legacy::connect::HttpConnector, Empty<Bytes>> {
