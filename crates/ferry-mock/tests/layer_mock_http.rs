@@ -96,3 +96,21 @@ fn a_stalled_server_is_cut_by_the_attempt_timeout_on_every_attempt() {
         assert_eq!(rt.elapsed(), ms(6300));
     });
 }
+
+#[test]
+fn retry_after_as_an_http_date_waits_until_that_date_in_virtual_time() {
+    ferry_mock::run(5, |rt| async move {
+        // The mock's wall clock starts at 2026-01-01T00:00:00Z; the server asks for 00:00:03.
+        let date = http::HeaderValue::from_static("Thu, 01 Jan 2026 00:00:03 GMT");
+        let mock = MockHttp::new(&rt)
+            .route(Method::GET, "/items/{id}", Respond::json(r#"{"id":1}"#))
+            .fail_first(
+                1,
+                Respond::status(503).header(http::header::RETRY_AFTER, date),
+            );
+        let client = ResilientClient::new(mock.clone(), rt.clone(), doubling(3));
+        let response = client.get("http://api.test/items/1").send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(sent_ms(&mock), [0, 3000]);
+    });
+}

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::timeout::{Deadline, Timeout};
 
@@ -17,6 +17,15 @@ use crate::timeout::{Deadline, Timeout};
 pub trait Clock: Send + Sync {
     /// The current instant on this clock.
     fn now(&self) -> Instant;
+
+    /// The current wall-clock time on this clock's time line, for absolute dates from outside
+    /// such as an HTTP-date `Retry-After`.
+    ///
+    /// The default reads the system clock; a virtual clock returns a fixed date plus its own
+    /// elapsed time, so that date arithmetic is as exact and repeatable as everything else.
+    fn system_now(&self) -> SystemTime {
+        SystemTime::now()
+    }
 }
 
 /// Sleeps on a [`Clock`]'s time line.
@@ -99,6 +108,10 @@ macro_rules! forward_time {
         impl<T: Clock + ?Sized> Clock for $ptr {
             fn now(&self) -> Instant {
                 (**self).now()
+            }
+
+            fn system_now(&self) -> SystemTime {
+                (**self).system_now()
             }
         }
 

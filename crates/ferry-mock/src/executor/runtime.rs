@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use ferry_core::rt::{
     BlockingTask, BoxTask, Clock, RawJoinHandle, Sleep, Spawn, SpawnBlocking, Timer,
@@ -219,9 +219,17 @@ impl SpawnBlocking for MockRuntime {
     }
 }
 
+/// The wall-clock date of virtual time zero: 2026-01-01T00:00:00Z, fixed so that dates (an
+/// HTTP-date `Retry-After`, file times) repeat from run to run.
+const WALL_CLOCK_ZERO: Duration = Duration::from_secs(1_767_225_600);
+
 impl Clock for MockRuntime {
     fn now(&self) -> Instant {
         self.shared.base + self.elapsed()
+    }
+
+    fn system_now(&self) -> SystemTime {
+        SystemTime::UNIX_EPOCH + WALL_CLOCK_ZERO + self.elapsed()
     }
 }
 

@@ -158,7 +158,7 @@ impl<C: HttpClient, Tm: Timer + Clone> ResilientClient<C, Tm> {
         let outcome = retry_policy
             .retry(
                 &self.timer,
-                |failure: &Failure| classify(policy, &method, failure),
+                |failure: &Failure| classify(policy, &method, failure, self.timer.system_now()),
                 || {
                     attempt += 1;
                     self.attempt(&host, policy, request.clone(), attempt)
@@ -226,25 +226,23 @@ enum Failure {
     Error(HttpError),
 }
 
-fn classify(policy: &HostPolicy, method: &Method, failure: &Failure) -> RetryDecision {
+fn classify(
+    policy: &HostPolicy,
+    method: &Method,
+    failure: &Failure,
+    now: SystemTime,
+) -> RetryDecision {
     match failure {
         // Only statuses that are retryable for this method become failures.
-        Failure::Status(response) => RetryDecision::after_hint(
-            response
-                .retry_after()
-                .map(|hint| hint.delay_from(SystemTime::now())),
-        ),
+        Failure::Status(response) => {
+            RetryDecision::after_hint(response.retry_after().map(|hint| hint.delay_from(now)))
+        }
         Failure::Error(error) => {
             if !error.is_retryable() {
                 RetryDecision::DontRetry
             } else if let Some(status) = error.status() {
-                let hint = error
-                    .retry_after()
-                    .map(|hint| hint.delay_from(SystemTime::now()));
-                match policy
-                    .rule
-                    .for_status(method, status, None, SystemTime::now())
-                {
+                let hint = error.retry_after().map(|hint| hint.delay_from(now));
+                match policy.rule.for_status(method, status, None, now) {
                     RetryDecision::DontRetry => RetryDecision::DontRetry,
                     _ => RetryDecision::after_hint(hint),
                 }
