@@ -15,7 +15,14 @@
 //! cargo run --example runtime_choice -- --runtime tokio
 //! cargo run --example runtime_choice -- --runtime smol
 //! cargo run --example runtime_choice -- --runtime mock
+//! cargo run --example runtime_choice --features surf -- --runtime surf
 //! ```
+//!
+//! `surf` is the smol backend's adapter for an existing `surf::Client` (here with surf's h1
+//! backend): the same pipeline again, with surf on the wire. Its surf client has keep-alive
+//! off: surf's h1 pool takes back the connection of a request abandoned at its deadline,
+//! and with keep-alive on, the next request on it waits behind the stalled answer (see
+//! `ferry_smol::surf`'s limits).
 
 use std::time::{Duration, Instant};
 
@@ -134,6 +141,25 @@ fn run_on_smol(server: &TestServer) -> Result<Summary, Box<dyn std::error::Error
     })
 }
 
+#[cfg(feature = "surf")]
+fn run_on_surf(server: &TestServer) -> Result<Summary, Box<dyn std::error::Error>> {
+    let urls = urls(server.url("/").trim_end_matches('/'));
+    ferry_smol::block_on(|rt| async move {
+        let surf: surf::Client = surf::Config::new().set_http_keep_alive(false).try_into()?;
+        let client = rt.surf_client(surf, HttpSettings::default())?;
+        let pipeline = rt.spawn({
+            let rt = rt.clone();
+            async move { fetch_items(&rt, &client, urls).await }
+        });
+        Ok(pipeline.await?)
+    })
+}
+
+#[cfg(not(feature = "surf"))]
+fn run_on_surf(_: &TestServer) -> Result<Summary, Box<dyn std::error::Error>> {
+    Err("the surf adapter is behind a feature: add `--features surf`".into())
+}
+
 fn run_on_mock() -> Summary {
     ferry_mock::run(7, |rt| async move {
         // The test server's routes, scripted: each item after 5 ms of virtual time.
@@ -161,14 +187,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let backend = match args.as_slice() {
         [] => "tokio".to_owned(),
         [flag, name] if flag == "--runtime" => name.clone(),
-        _ => return Err("usage: runtime_choice [--runtime tokio|smol|mock]".into()),
+        _ => return Err("usage: runtime_choice [--runtime tokio|smol|mock|surf]".into()),
     };
     let wall = Instant::now();
     let summary = match backend.as_str() {
         "tokio" => run_on_tokio(&TestServer::start())?,
         "smol" => run_on_smol(&TestServer::start())?,
         "mock" => run_on_mock(),
-        other => return Err(format!("unknown runtime {other:?}: use tokio, smol or mock").into()),
+        "surf" => run_on_surf(&TestServer::start())?,
+        other => {
+            return Err(format!("unknown runtime {other:?}: use tokio, smol, mock or surf").into());
+        }
     };
     report(&backend, &summary);
     println!("wall clock including start-up: {:?}", wall.elapsed());

@@ -37,6 +37,8 @@
 mod fs;
 mod http;
 mod runtime;
+#[cfg(feature = "surf")]
+pub mod surf;
 mod task;
 
 pub use fs::SmolFs;

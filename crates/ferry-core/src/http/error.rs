@@ -60,6 +60,7 @@ pub(crate) enum Kind {
     Body,
     BodyTooLarge,
     Decode,
+    Unsupported,
 }
 
 impl HttpError {
@@ -121,6 +122,7 @@ impl HttpError {
             TransportErrorKind::Tls => Kind::Tls,
             TransportErrorKind::Timeout => Kind::Timeout,
             TransportErrorKind::Io => Kind::Io,
+            TransportErrorKind::Unsupported => Kind::Unsupported,
         };
         Self::new(kind).with_url(url).with_source(error)
     }
@@ -204,6 +206,13 @@ impl HttpError {
         self.inner.kind == Kind::Decode
     }
 
+    /// The backend's HTTP stack cannot express the request, so nothing was sent: for
+    /// example an extension method or a non-ASCII header value given to a backend that
+    /// refuses them (ferry-smol's surf adapter). Sending it again fails the same way.
+    pub fn is_unsupported(&self) -> bool {
+        self.inner.kind == Kind::Unsupported
+    }
+
     /// The status of the response this error is about, where there is one.
     pub fn status(&self) -> Option<StatusCode> {
         self.inner.status
@@ -245,7 +254,8 @@ impl HttpError {
             | Kind::Tls
             | Kind::Redirect
             | Kind::BodyTooLarge
-            | Kind::Decode => false,
+            | Kind::Decode
+            | Kind::Unsupported => false,
         }
     }
 
@@ -264,6 +274,7 @@ impl HttpError {
             Kind::Body => "failed to read response body",
             Kind::BodyTooLarge => "response body too large",
             Kind::Decode => "failed to decode response body",
+            Kind::Unsupported => "request not supported by the HTTP backend",
         }
     }
 }

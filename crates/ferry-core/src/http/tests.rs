@@ -359,6 +359,7 @@ fn transport_failures_keep_their_kind() {
         (TransportErrorKind::ConnectTimeout, HttpError::is_timeout),
         (TransportErrorKind::Tls, HttpError::is_tls),
         (TransportErrorKind::Io, HttpError::is_request),
+        (TransportErrorKind::Unsupported, HttpError::is_unsupported),
     ] {
         let (client, _) = client(move |_| Reply::Fail(kind));
         let error = block_on(client.get("http://h/?token=t0p").send()).unwrap_err();
@@ -366,6 +367,14 @@ fn transport_failures_keep_their_kind() {
         assert!(std::error::Error::source(&error).is_some());
         assert_eq!(error.url(), Some("http://h/?token=REDACTED"));
     }
+}
+
+#[test]
+fn a_request_the_transport_cannot_express_is_not_retried() {
+    let (client, _) = client(|_| Reply::Fail(TransportErrorKind::Unsupported));
+    let error = block_on(client.get("http://h/").send()).unwrap_err();
+    assert!(error.is_unsupported() && !error.is_retryable(), "{error:?}");
+    assert!(!error.is_connect() && !error.is_request(), "{error:?}");
 }
 
 #[test]

@@ -50,6 +50,9 @@ pub enum TransportErrorKind {
     Timeout,
     /// The connection broke or the peer spoke invalid HTTP after the connection was made.
     Io,
+    /// The transport's HTTP stack cannot express this request (for example an extension
+    /// method or a header value outside ASCII, which some stacks refuse); nothing was sent.
+    Unsupported,
 }
 
 /// A failure of one exchange on the wire, classified for the client.
@@ -85,6 +88,7 @@ impl fmt::Display for TransportError {
             TransportErrorKind::Tls => "TLS error",
             TransportErrorKind::Timeout => "transport timeout",
             TransportErrorKind::Io => "connection error",
+            TransportErrorKind::Unsupported => "request not supported by the transport",
         };
         write!(f, "{what}: {}", self.source)
     }
