@@ -56,6 +56,9 @@ impl AcquireCore {
                     }
                 }
             },
+            // Granted permits are taken without the lock: the releaser that assigned the last
+            // of them took this waiter out of the line and published that.
+            Phase::Waiting(ticket) if semaphore.was_granted(ticket) => Ok(()),
             Phase::Waiting(ticket) => {
                 let mut waiters = semaphore.lock_waiters();
                 let (checked, wakes) =
@@ -78,6 +81,11 @@ impl AcquireCore {
     fn cancel(&mut self, semaphore: &Semaphore) {
         if let Phase::Waiting(ticket) = self.phase {
             self.phase = Phase::Done;
+            if semaphore.was_granted(ticket) {
+                // Out of the line with every permit: give them back as a dropped permit would.
+                semaphore.release(self.requested);
+                return;
+            }
             let mut waiters = semaphore.lock_waiters();
             let wakes = semaphore.cancel_locked(&mut waiters, ticket, self.requested);
             drop(waiters);
