@@ -139,11 +139,16 @@ impl<W> Line<W> {
     }
 
     /// Pops tombstones off both ends, so the ends are always live waiters.
+    // Inline: the check for no tombstone at all is the common case, when waiters leave from
+    // the head, and costs less than the call.
+    #[inline]
     fn trim(&mut self) {
-        if self.slots.len() == self.live {
-            // No tombstone anywhere: the common case, when waiters leave from the head.
-            return;
+        if self.slots.len() != self.live {
+            self.trim_tombstones();
         }
+    }
+
+    fn trim_tombstones(&mut self) {
         while self.slots.front().is_some_and(|slot| slot.waiter.is_none()) {
             self.slots.pop_front();
         }
