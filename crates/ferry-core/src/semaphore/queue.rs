@@ -76,7 +76,11 @@ impl WakeList {
         if let Some(waker) = self.first {
             waker.wake();
         }
-        self.rest.into_iter().for_each(Waker::wake);
+        // Checked first: iterating even an empty vector costs more than the check, on the
+        // path of every hand-over.
+        if !self.rest.is_empty() {
+            self.rest.into_iter().for_each(Waker::wake);
+        }
     }
 }
 
