@@ -9,10 +9,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use async_executor::Executor;
-use ferry_core::Panicked;
 use ferry_core::rt::{
     BlockingTask, BoxTask, Clock, JoinHandle, RawJoinHandle, Sleep, Spawn, SpawnBlocking, Timer,
-    catch_panic,
 };
 
 use crate::task::SmolTask;
@@ -168,7 +166,9 @@ impl Spawn for SmolRuntime {
     {
         match self.executor.upgrade() {
             Some(executor) => {
-                JoinHandle::from_typed(SmolTask::new(executor.spawn(catch_panic(future))))
+                // No `catch_panic`: the executor catches the task's panic itself and hands it to
+                // the handle, where `SmolTask` turns it into `JoinError::Panicked`.
+                JoinHandle::from_typed(SmolTask::new(executor.spawn(future)))
             }
             // Dropped unstarted, as the executor would have on its way out.
             None => JoinHandle::from_typed(SmolTask::never_started()),
@@ -188,9 +188,8 @@ impl SpawnBlocking for SmolRuntime {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        JoinHandle::from_typed(SmolTask::new(blocking::unblock(move || {
-            catch_unwind(AssertUnwindSafe(f)).map_err(Panicked::from_payload)
-        })))
+        // The blocking pool, like the executor, hands a panic to the handle (see `SmolTask`).
+        JoinHandle::from_typed(SmolTask::new(blocking::unblock(f)))
     }
 }
 

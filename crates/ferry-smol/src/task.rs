@@ -1,7 +1,14 @@
 //! [`SmolTask`]: an async-task task (from async-executor or the blocking pool) as a ferry
 //! [`RawTask`] (boxed path) or [`TypedTask`] (typed path).
+//!
+//! Both async-executor (since 1.8) and the blocking pool spawn with async-task's
+//! `propagate_panic`: a panic in the task is caught where it runs, and re-raised where its
+//! `Task` handle is polled. So the typed path spawns the user's future as it is, without
+//! ferry's `catch_panic` around every poll, and `SmolTask` catches the re-raised panic once,
+//! when it polls the handle, turning it into [`JoinError::Panicked`].
 
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
@@ -19,10 +26,29 @@ enum State<T> {
     Running(FallibleTask<T>),
     /// Aborted; waits for the executor to drop the task's future.
     Cancelling(Cancelling<T>),
-    /// Over: holds the output if the task ran to completion and it has not been taken yet;
-    /// `None` if the task was cancelled (by an abort, by its executor being dropped, or because
-    /// it was never started) or its output was already taken.
-    Ended(Option<T>),
+    /// Over: holds the outcome (the output, or the panic the executor caught) if the task
+    /// ran to its end and the outcome has not been taken yet; `None` if the task was cancelled
+    /// (by an abort, by its executor being dropped, or because it was never started) or its
+    /// outcome was already taken.
+    Ended(Option<Result<T, Panicked>>),
+}
+
+/// Polls an async-task handle (or its `cancel` future), catching the task's panic that
+/// async-task re-raises there: `Some(Ok(output))`, `Some(Err(panic))`, or `None` if the task
+/// was cancelled before it finished.
+fn poll_catching<T, F>(
+    handle: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<T, Panicked>>>
+where
+    F: Future<Output = Option<T>> + ?Sized,
+{
+    // The handle is never polled again after it panicked: the state moves to `Ended`.
+    match catch_unwind(AssertUnwindSafe(|| handle.poll(cx))) {
+        Ok(Poll::Pending) => Poll::Pending,
+        Ok(Poll::Ready(output)) => Poll::Ready(output.map(Ok)),
+        Err(payload) => Poll::Ready(Some(Err(Panicked::from_payload(payload)))),
+    }
 }
 
 /// A task on an async-task based executor, seen through ferry's [`RawTask`].
@@ -61,21 +87,26 @@ impl<T: Send + 'static> SmolTask<T> {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
-    /// Polls for the task's output; `Err(Cancelled)` if it was cancelled before it finished.
+    /// Polls for the task's output: `Err(Panicked)` if it panicked, `Err(Cancelled)` if it was
+    /// cancelled before it finished.
     fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
         let state = self
             .state
             .get_mut()
             .unwrap_or_else(|poison| poison.into_inner());
-        let output = match state {
-            State::Running(task) => Pin::new(task).poll(cx),
-            State::Cancelling(cancel) => cancel.as_mut().poll(cx),
-            State::Ended(output) => Poll::Ready(output.take()),
+        let outcome = match state {
+            State::Running(task) => poll_catching(Pin::new(task), cx),
+            State::Cancelling(cancel) => poll_catching(cancel.as_mut(), cx),
+            State::Ended(outcome) => Poll::Ready(outcome.take()),
         };
-        match output {
-            Poll::Ready(output) => {
+        match outcome {
+            Poll::Ready(outcome) => {
                 *state = State::Ended(None);
-                Poll::Ready(output.ok_or_else(JoinError::cancelled))
+                Poll::Ready(match outcome {
+                    Some(Ok(output)) => Ok(output),
+                    Some(Err(panicked)) => Err(JoinError::Panicked(panicked)),
+                    None => Err(JoinError::cancelled()),
+                })
             }
             Poll::Pending => Poll::Pending,
         }
@@ -93,10 +124,7 @@ impl<T: Send + 'static> SmolTask<T> {
         // `cancel` marks the task cancelled on its first poll; polling it here makes the abort
         // take effect now (a task that has not started never will) rather than when someone
         // next awaits the handle. A later poll of the handle registers the real waker.
-        *state = match cancel
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()))
-        {
+        *state = match poll_catching(cancel.as_mut(), &mut Context::from_waker(Waker::noop())) {
             Poll::Ready(output) => State::Ended(output),
             Poll::Pending => State::Cancelling(cancel),
         };
@@ -126,11 +154,11 @@ impl RawTask for SmolTask<()> {
     }
 }
 
-/// The typed path: the task is the user's future wrapped in `catch_panic`.
-impl<T: Send + 'static> TypedTask<T> for SmolTask<Result<T, Panicked>> {
+/// The typed path: the task is the user's future (or closure) itself; its panic comes back
+/// through the handle (see the module documentation).
+impl<T: Send + 'static> TypedTask<T> for SmolTask<T> {
     fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
         self.poll_output(cx)
-            .map(|result| result.and_then(|output| output.map_err(JoinError::Panicked)))
     }
 
     fn abort(&self) {

@@ -86,3 +86,33 @@ fn awaiting_an_aborted_task_waits_until_its_future_is_dropped() {
         );
     });
 }
+
+#[test]
+fn a_panic_the_executor_caught_reaches_the_handle_even_through_an_abort() {
+    let executor = Arc::new(Executor::new());
+    let rt = SmolRuntime::with_executor(&executor);
+    let panicking = rt.spawn(async { panic!("task failed on purpose") });
+    let aborted_after_panic = rt.spawn(async { panic!("aborted too late") });
+    let fine = rt.spawn(async { 7 });
+    // Run every task to its end: the executor catches both panics and keeps going.
+    while executor.try_tick() {}
+    assert!(aborted_after_panic.is_finished());
+
+    // The abort finds the task already over; the panic it re-raises stays inside the handle.
+    aborted_after_panic.abort();
+    let error = async_io::block_on(aborted_after_panic).expect_err("the task panicked");
+    assert!(
+        error.to_string().contains("aborted too late"),
+        "got {error}"
+    );
+    let error = async_io::block_on(panicking).expect_err("the task panicked");
+    assert!(error.is_panic(), "got {error:?}");
+    assert!(
+        error.to_string().contains("task failed on purpose"),
+        "got {error}"
+    );
+    assert_eq!(
+        async_io::block_on(fine).expect("unaffected by the others"),
+        7
+    );
+}

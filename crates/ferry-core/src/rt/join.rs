@@ -122,8 +122,11 @@ pub(crate) fn fill_slot<T>(slot: &OutputSlot<T>, value: Result<T, Panicked>) {
 /// the backend's own handle (tokio's `JoinHandle<T>`, async-task's `Task<T>`), so ferry needs
 /// no output slot of its own and no boxed future.
 ///
-/// The task a backend runs here must be the user's future wrapped in [`catch_panic`], so that a
-/// panic comes back as [`JoinError::Panicked`] like on the boxed path.
+/// A panic in the task must come back as [`JoinError::Panicked`], as on the boxed path: either
+/// the backend runs the user's future wrapped in [`catch_panic`], or its executor already
+/// catches a task's panic and hands it to the handle (tokio does; so does async-executor, whose
+/// handle re-raises it when polled, for the backend to catch there once). The second way saves
+/// a wrapper around every poll of the task.
 pub trait TypedTask<T>: Send + Sync {
     /// Polls for the task's outcome: its output, its caught panic, or
     /// [`JoinError::Cancelled`] if it was aborted (or its runtime shut down) before it finished.

@@ -30,9 +30,10 @@ pub trait Spawn: Send + Sync {
     ///
     /// The default boxes the future, stores its output on the side and goes through
     /// [`spawn_boxed`](Self::spawn_boxed) (four allocations per task, counting the
-    /// executor's own). A backend overrides it to spawn [`catch_panic`]`(future)` on its
-    /// executor and return [`JoinHandle::from_typed`] over its native typed handle (two
-    /// allocations). Either way the handle behaves the same: a panic comes back as
+    /// executor's own). A backend overrides it to spawn the future on its executor, wrapped in
+    /// [`catch_panic`] unless the executor catches panics itself (see
+    /// [`TypedTask`](crate::rt::TypedTask)), and return [`JoinHandle::from_typed`] over its
+    /// native typed handle (two allocations). Either way the handle behaves the same: a panic comes back as
     /// [`JoinError::Panicked`](crate::rt::JoinError::Panicked), dropping the handle detaches
     /// the task, and `abort` stops it.
     ///

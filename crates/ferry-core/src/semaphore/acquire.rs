@@ -56,6 +56,9 @@ impl AcquireCore {
                     }
                 }
             },
+            // Granted permits are taken without the lock: the releaser that assigned the last
+            // of them took this waiter out of the line and published that.
+            Phase::Waiting(ticket) if semaphore.was_granted(ticket) => Ok(()),
             Phase::Waiting(ticket) => {
                 let mut waiters = semaphore.lock_waiters();
                 let (checked, wakes) =
@@ -75,14 +78,25 @@ impl AcquireCore {
     }
 
     /// Leaves the line (if in it) and gives back whatever had been assigned.
+    // Inline: nearly every drop is of a completed acquire, which has nothing to do.
+    #[inline]
     fn cancel(&mut self, semaphore: &Semaphore) {
         if let Phase::Waiting(ticket) = self.phase {
             self.phase = Phase::Done;
-            let mut waiters = semaphore.lock_waiters();
-            let wakes = semaphore.cancel_locked(&mut waiters, ticket, self.requested);
-            drop(waiters);
-            wakes.wake_all();
+            Self::leave(semaphore, ticket, self.requested);
         }
+    }
+
+    fn leave(semaphore: &Semaphore, ticket: u64, requested: usize) {
+        if semaphore.was_granted(ticket) {
+            // Out of the line with every permit: give them back as a dropped permit would.
+            semaphore.release(requested);
+            return;
+        }
+        let mut waiters = semaphore.lock_waiters();
+        let wakes = semaphore.cancel_locked(&mut waiters, ticket, requested);
+        drop(waiters);
+        wakes.wake_all();
     }
 }
 

@@ -51,6 +51,15 @@ impl<W> Line<W> {
         self.slots.is_empty()
     }
 
+    /// The ticket of the oldest waiter still in line, or the next ticket to be handed out if
+    /// the line is empty. Never decreases, and every ticket below it has left the line.
+    pub(crate) fn head_ticket(&self) -> u64 {
+        // The front slot is never a tombstone (see `trim`), so it is the oldest live waiter.
+        self.slots
+            .front()
+            .map_or(self.next_ticket, |slot| slot.ticket)
+    }
+
     /// Joins the line at the back; the ticket finds the waiter again.
     pub(crate) fn push_back(&mut self, waiter: W) -> u64 {
         let ticket = self.next_ticket;
@@ -130,7 +139,16 @@ impl<W> Line<W> {
     }
 
     /// Pops tombstones off both ends, so the ends are always live waiters.
+    // Inline: the check for no tombstone at all is the common case, when waiters leave from
+    // the head, and costs less than the call.
+    #[inline]
     fn trim(&mut self) {
+        if self.slots.len() != self.live {
+            self.trim_tombstones();
+        }
+    }
+
+    fn trim_tombstones(&mut self) {
         while self.slots.front().is_some_and(|slot| slot.waiter.is_none()) {
             self.slots.pop_front();
         }
@@ -187,6 +205,25 @@ mod tests {
             rest,
             kept.iter().map(|(_, round)| *round).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn head_ticket_passes_every_waiter_that_left() {
+        let mut line = Line::new();
+        assert_eq!(line.head_ticket(), 0);
+        let first = line.push_back('a');
+        let second = line.push_back('b');
+        let third = line.push_back('c');
+        assert_eq!(line.head_ticket(), first);
+        // Leaving from the middle leaves the head where it is.
+        line.remove(second);
+        assert_eq!(line.head_ticket(), first);
+        // Popping the head skips the tombstone behind it.
+        line.pop_front();
+        assert_eq!(line.head_ticket(), third);
+        line.pop_front();
+        assert!(line.head_ticket() > third);
+        assert_eq!(line.head_ticket(), line.push_back('d'));
     }
 
     #[test]

@@ -33,7 +33,10 @@
 //!
 //! The number of free permits and two flags (*closed*, *waiters queued*) share one atomic
 //! word. When nobody waits, acquire and release are a compare-and-swap each and take no lock;
-//! only waiting, and releasing while others wait, lock the mutex around the line.
+//! only waiting, and releasing while others wait, lock the mutex around the line. A releaser
+//! hands its permits to the head of the line under that lock, and the waiter it completes
+//! takes them on its next poll without locking again: it only reads how far the line has
+//! moved.
 //!
 //! # Examples
 //!
@@ -64,7 +67,7 @@ pub use error::{AcquireError, MergeError, TooManyPermits, TryAcquireError};
 pub use permit::{OwnedSemaphorePermit, SemaphorePermit};
 
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use queue::Waiters;
@@ -97,6 +100,11 @@ pub struct Semaphore {
     /// Every permit that exists: free, held, or assigned to a waiter. Only `add_permits` and
     /// `forget` change it; it bounds the free count so releasing can never overflow.
     existing: AtomicUsize,
+    /// Every ticket below this has left the line: the line's head ticket, stored under the
+    /// mutex whenever waiters leave. A waiting acquire leaves the line by itself only when it
+    /// is dropped or fails on close, so one still being polled whose ticket is below this was
+    /// granted its permits, and completes without taking the mutex.
+    served: AtomicU64,
     waiters: Mutex<Waiters>,
 }
 
@@ -119,6 +127,7 @@ impl Semaphore {
         Self {
             state: AtomicUsize::new(permits << SHIFT),
             existing: AtomicUsize::new(permits),
+            served: AtomicU64::new(0),
             waiters: Mutex::new(Waiters::new()),
         }
     }

@@ -76,7 +76,11 @@ impl WakeList {
         if let Some(waker) = self.first {
             waker.wake();
         }
-        self.rest.into_iter().for_each(Waker::wake);
+        // Checked first: iterating even an empty vector costs more than the check, on the
+        // path of every hand-over.
+        if !self.rest.is_empty() {
+            self.rest.into_iter().for_each(Waker::wake);
+        }
     }
 }
 
@@ -122,6 +126,13 @@ impl Semaphore {
             }
         };
         Enqueued::Waiting(waiters.line.push_back(Waiter { missing, waker }))
+    }
+
+    /// Whether the waiter holding `ticket` has left the line. Only for a waiter whose future
+    /// has neither been dropped nor seen the close: for it, having left means having been
+    /// granted every permit it asked for. Takes no lock; `false` may be stale, `true` is final.
+    pub(super) fn was_granted(&self, ticket: u64) -> bool {
+        ticket < self.served.load(Ordering::Acquire)
     }
 
     /// Checks on the waiter holding `ticket`, refreshing its waker if it still waits. A closed
@@ -193,6 +204,10 @@ impl Semaphore {
                 }
             }
         }
+        // Every path by which a waiter leaves the line ends here, so this keeps `served` up to
+        // date; Release pairs with the Acquire in `was_granted`.
+        self.served
+            .store(waiters.line.head_ticket(), Ordering::Release);
         let line_empty = waiters.line.is_empty();
         if left > 0 || line_empty {
             // Fast paths may change the word concurrently whenever `QUEUED` is clear, hence the
