@@ -16,8 +16,8 @@ use futures_rustls::TlsConnector;
 use http_body_util::Full;
 use hyper::client::conn::{http1, http2};
 use rustls_pki_types::ServerName;
-use smol_hyper::rt::FuturesIo;
 
+use super::io::HyperIo;
 use super::pool::{Conn, HostKey};
 use crate::SmolRuntime;
 
@@ -100,7 +100,7 @@ impl Connector {
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
-        let io = FuturesIo::new(io);
+        let io = HyperIo::new(io);
         let executor = SpawnOnRuntime(self.runtime.clone());
         let failed = |error: hyper::Error| TransportError::new(exchange_error_kind(&error), error);
         if h2 {

@@ -137,8 +137,23 @@ impl Pool {
         }
         let now = Instant::now();
         let mut hosts = self.hosts();
-        let host = hosts.entry(key.clone()).or_default();
-        host.idle.retain(|idle| self.fresh(idle, now));
+        // Looked up before `entry`, which would need a clone of the key (an allocation) on
+        // every check-in.
+        let host = match hosts.get_mut(key) {
+            Some(host) => host,
+            None => hosts.entry(key.clone()).or_default(),
+        };
+        // Oldest first: the expired connections are a prefix. Closed ones elsewhere are
+        // dropped when checkout meets them, or below when they would keep this one out.
+        let expired = host
+            .idle
+            .iter()
+            .take_while(|idle| now.saturating_duration_since(idle.since) >= self.idle_timeout)
+            .count();
+        host.idle.drain(..expired);
+        if host.idle.len() >= self.max_idle_per_host {
+            host.idle.retain(|idle| self.fresh(idle, now));
+        }
         if host.idle.len() < self.max_idle_per_host {
             host.idle.push(Idle { sender, since: now });
         }

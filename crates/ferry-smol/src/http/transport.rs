@@ -128,7 +128,12 @@ impl Inner {
         loop {
             let (conn, reused) = match self.pool.checkout(&key) {
                 Some(conn) => (conn, true),
-                None => (self.connector.connect(&key).await?, false),
+                // Boxed: connecting (TCP, TLS, the HTTP/2 handshake) is a future of several
+                // kilobytes, and stored inline it would make every request's future that
+                // large, to be copied into `HttpClient::send`'s box on every request even
+                // when a pooled connection is reused (callgrind: ~10,000 instructions of
+                // memcpy per request before).
+                None => (Box::pin(self.connector.connect(&key)).await?, false),
             };
             let failed = match conn {
                 Conn::H2(mut sender) => {
@@ -193,19 +198,20 @@ impl Inner {
 /// Turns an absolute-form request into what an HTTP/1.1 origin server expects: the path and
 /// query on the request line, the authority in `Host`.
 fn to_origin_form(request: &mut http::Request<Full<Bytes>>) {
-    let uri = request.uri().clone();
     if !request.headers().contains_key(HOST) {
-        if let Some(host) = uri.host() {
-            let value = match uri.port() {
-                Some(port) => format!("{host}:{port}"),
-                None => host.to_owned(),
-            };
-            if let Ok(value) = HeaderValue::from_str(&value) {
+        if let Some(authority) = request.uri().authority() {
+            // `Host` is the authority without the user info: `host[:port]`, brackets kept.
+            let authority = authority.as_str();
+            let host = authority
+                .rsplit_once('@')
+                .map_or(authority, |(_, host)| host);
+            if let Ok(value) = HeaderValue::from_str(host) {
                 request.headers_mut().insert(HOST, value);
             }
         }
     }
-    let path = uri
+    let path = request
+        .uri()
         .path_and_query()
         .cloned()
         .unwrap_or_else(|| PathAndQuery::from_static("/"));
