@@ -17,7 +17,7 @@ use http_body_util::Full;
 use hyper::client::conn::{http1, http2};
 use rustls_pki_types::ServerName;
 
-use super::io::HyperIo;
+use super::io::{HyperIo, ReadReadiness};
 use super::pool::{Conn, HostKey};
 use crate::SmolRuntime;
 
@@ -98,7 +98,7 @@ impl Connector {
 
     async fn handshake<T>(&self, io: T, h2: bool) -> Result<Conn, TransportError>
     where
-        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+        T: AsyncRead + AsyncWrite + ReadReadiness + Send + Unpin + 'static,
     {
         let io = HyperIo::new(io);
         let executor = SpawnOnRuntime(self.runtime.clone());

@@ -13,6 +13,9 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
+use std::net::TcpStream;
+
+use async_io::Async;
 use futures_io::{AsyncRead, AsyncWrite};
 use hyper::rt::ReadBufCursor;
 
@@ -22,6 +25,40 @@ const FIRST_READ: usize = 8 * 1024;
 /// read strategy does.
 const MAX_READ: usize = 64 * 1024;
 
+/// A stream that can tell whether a read may find data, so that reads bound to fail with
+/// `WouldBlock` are skipped.
+///
+/// hyper polls its connection's reader every time the connection task runs (a new request,
+/// the body being taken, the pool checking the connection), and async-io's `poll_read` always
+/// tries the system call first: on smol that was about six failed `recvfrom` calls per
+/// request (strace), where tokio, which remembers that the socket had nothing, makes none.
+pub(super) trait ReadReadiness {
+    /// Whether [`poll_read_ready`](Self::poll_read_ready) is meaningful for this stream.
+    const TRACKS_READINESS: bool;
+
+    /// Ready once the reactor has reported the stream readable since the last read that
+    /// found nothing (and registered for that report).
+    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+}
+
+impl ReadReadiness for Async<TcpStream> {
+    const TRACKS_READINESS: bool = true;
+
+    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_readable(cx)
+    }
+}
+
+/// TLS may hold decrypted bytes that the socket's readiness says nothing about, so every read
+/// is tried.
+impl<T> ReadReadiness for futures_rustls::client::TlsStream<T> {
+    const TRACKS_READINESS: bool = false;
+
+    fn poll_read_ready(&self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
 pin_project_lite::pin_project! {
     /// A futures-io stream (TCP or TLS) as a hyper connection's I/O.
     pub(super) struct HyperIo<T> {
@@ -29,6 +66,8 @@ pin_project_lite::pin_project! {
         inner: T,
         // Initialised bytes to read into; grows when reads fill it, never shrinks.
         scratch: Vec<u8>,
+        // The last read found nothing: wait for the reactor's word before the next one.
+        read_blocked: bool,
     }
 }
 
@@ -37,23 +76,40 @@ impl<T> HyperIo<T> {
         Self {
             inner,
             scratch: Vec::new(),
+            read_blocked: false,
         }
     }
 }
 
-impl<T: AsyncRead> hyper::rt::Read for HyperIo<T> {
+impl<T: AsyncRead + ReadReadiness> hyper::rt::Read for HyperIo<T> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         mut buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        let this = self.project();
+        let mut this = self.project();
+        if *this.read_blocked {
+            // The pending read registered this task for the readable event, so waiting on it
+            // loses no wake-up.
+            ready!(this.inner.as_ref().get_ref().poll_read_ready(cx))?;
+            *this.read_blocked = false;
+        }
         let size = this.scratch.len().clamp(FIRST_READ, MAX_READ);
         let wanted = buf.remaining().min(size);
         if this.scratch.len() < wanted {
             this.scratch.resize(wanted, 0);
         }
-        let read = ready!(this.inner.poll_read(cx, &mut this.scratch[..wanted]))?;
+        let read = match this
+            .inner
+            .as_mut()
+            .poll_read(cx, &mut this.scratch[..wanted])
+        {
+            Poll::Ready(result) => result?,
+            Poll::Pending => {
+                *this.read_blocked = T::TRACKS_READINESS;
+                return Poll::Pending;
+            }
+        };
         buf.put_slice(&this.scratch[..read]);
         // A full read suggests more is waiting: read more at once next time.
         if read == this.scratch.len() && read < MAX_READ {
@@ -104,6 +160,14 @@ mod tests {
         chunk: usize,
     }
 
+    impl ReadReadiness for Chunks {
+        const TRACKS_READINESS: bool = false;
+
+        fn poll_read_ready(&self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
     impl AsyncRead for Chunks {
         fn poll_read(
             mut self: Pin<&mut Self>,
@@ -148,6 +212,68 @@ mod tests {
             );
             assert!(io.scratch.len() <= MAX_READ);
         }
+    }
+
+    /// A socket-like reader: nothing to read until `readable` is set, counting its reads.
+    #[derive(Default)]
+    struct Socket {
+        readable: bool,
+        reads: usize,
+    }
+
+    impl ReadReadiness for Socket {
+        const TRACKS_READINESS: bool = true;
+
+        fn poll_read_ready(&self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            if self.readable {
+                Poll::Ready(Ok(()))
+            } else {
+                Poll::Pending
+            }
+        }
+    }
+
+    impl AsyncRead for Socket {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            self.reads += 1;
+            if self.readable {
+                buf[..3].copy_from_slice(b"abc");
+                Poll::Ready(Ok(3))
+            } else {
+                Poll::Pending
+            }
+        }
+    }
+
+    fn poll_into(
+        io: &mut HyperIo<Socket>,
+        storage: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<usize> {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let mut buf = ReadBuf::uninit(storage);
+        match Pin::new(&mut *io).poll_read(&mut cx, buf.unfilled()) {
+            Poll::Ready(Ok(())) => Poll::Ready(buf.filled().len()),
+            Poll::Ready(Err(error)) => panic!("{error}"),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    #[test]
+    fn after_a_read_finds_nothing_the_next_waits_for_readiness() {
+        let mut io = HyperIo::new(Socket::default());
+        let mut storage = vec![std::mem::MaybeUninit::uninit(); 64];
+        assert!(poll_into(&mut io, &mut storage).is_pending());
+        assert!(poll_into(&mut io, &mut storage).is_pending());
+        assert!(poll_into(&mut io, &mut storage).is_pending());
+        assert_eq!(io.inner.reads, 1, "woken without readiness: no system call");
+        io.inner.readable = true;
+        assert_eq!(poll_into(&mut io, &mut storage), Poll::Ready(3));
+        assert_eq!(poll_into(&mut io, &mut storage), Poll::Ready(3));
+        assert_eq!(io.inner.reads, 3, "readable again: every poll reads");
     }
 
     #[test]
