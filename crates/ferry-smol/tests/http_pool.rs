@@ -41,6 +41,36 @@ fn connection_inside_the_idle_timeout_is_reused() {
 }
 
 #[test]
+fn back_to_back_requests_reuse_one_connection() {
+    let server = TestServer::builder().http_only().start();
+    ferry_smol::block_on(|rt| async move {
+        let client = rt.http_client(HttpSettings::default()).unwrap();
+        // No pause between requests: the connection is back in the pool as soon as the
+        // previous body has been read, so the next request never needs a second one.
+        for id in 0..20 {
+            let response = client.get(server.url(&format!("/items/{id}"))).send().await;
+            response.unwrap().bytes().await.unwrap();
+        }
+        assert_eq!(server.requests_served(), 20);
+        assert_eq!(server.connections_accepted(), 1);
+    });
+}
+
+#[test]
+fn empty_response_dropped_unread_leaves_its_connection_reusable() {
+    let server = TestServer::builder().http_only().start();
+    ferry_smol::block_on(|rt| async move {
+        let client = rt.http_client(HttpSettings::default()).unwrap();
+        let empty = client.get(server.url("/status/204")).send().await.unwrap();
+        assert_eq!(empty.status(), 204);
+        drop(empty);
+        let text = client.get(server.url("/items/3")).send().await.unwrap();
+        assert!(text.text().await.unwrap().contains("\"id\":3"));
+        assert_eq!(server.connections_accepted(), 1);
+    });
+}
+
+#[test]
 fn no_idle_connections_kept_means_one_connection_per_request() {
     let server = TestServer::builder().http_only().start();
     ferry_smol::block_on(|rt| async move {

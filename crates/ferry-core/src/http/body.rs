@@ -7,9 +7,9 @@ use std::task::{Context, Poll, ready};
 use bytes::Bytes;
 use http::Uri;
 
+use super::deadline::SharedDeadline;
 use super::error::{HttpError, Kind};
 use super::transport::TransportError;
-use crate::rt::Sleep;
 
 pub(crate) type BoxWireBody =
     Pin<Box<dyn http_body::Body<Data = Bytes, Error = TransportError> + Send + Sync + 'static>>;
@@ -26,7 +26,7 @@ pub(crate) struct Body {
     source: Source,
     /// Something to keep alive until the body ends (a concurrency permit of a layer).
     hold: Option<Box<dyn std::any::Any + Send + Sync>>,
-    deadline: Option<Sleep>,
+    deadline: Option<SharedDeadline>,
     limit: u64,
     received: u64,
     finished: bool,
@@ -56,7 +56,7 @@ impl Body {
         }
     }
 
-    pub(crate) fn wire(body: BoxWireBody, deadline: Option<Sleep>, limit: u64) -> Self {
+    pub(crate) fn wire(body: BoxWireBody, deadline: Option<SharedDeadline>, limit: u64) -> Self {
         Self {
             source: Source::Wire(body),
             hold: None,

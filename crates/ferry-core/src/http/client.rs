@@ -14,12 +14,13 @@ use tracing::Instrument;
 use tracing::field::Empty;
 
 use super::body::Body;
+use super::deadline::{Deadlines, SharedDeadline};
 use super::error::{HttpError, Kind};
 use super::redact::is_sensitive;
 use super::settings::HttpSettings;
 use super::transport::{Transport, TransportError};
 use super::{HttpClient, Request, Response};
-use crate::rt::{Sleep, Timer, instant_after};
+use crate::rt::Timer;
 
 /// An HTTP client built from a backend's [`Transport`] and [`Timer`].
 ///
@@ -39,6 +40,7 @@ struct Shared<T, Tm> {
     transport: T,
     timer: Tm,
     settings: HttpSettings,
+    deadlines: Deadlines,
 }
 
 impl<T, Tm> Clone for Client<T, Tm> {
@@ -55,11 +57,13 @@ impl<T: Transport, Tm: Timer> Client<T, Tm> {
     /// The transport is expected to apply the settings that concern the wire (connect
     /// timeout, pool, root certificates); the client applies the rest.
     pub fn new(transport: T, timer: Tm, settings: HttpSettings) -> Self {
+        let deadlines = Deadlines::new(timer.now());
         Self {
             shared: Arc::new(Shared {
                 transport,
                 timer,
                 settings,
+                deadlines,
             }),
         }
     }
@@ -103,12 +107,13 @@ impl<T: Transport, Tm: Timer> Client<T, Tm> {
         // Reading the clock only when a subscriber wants the span keeps the common case lean.
         let started = (!span.is_disabled()).then(|| shared.timer.now());
         let timeout = request.timeout.unwrap_or(shared.settings.timeout());
-        // One timer for the whole request: it bounds every hop, then moves into the body.
+        // One deadline for the whole request: it bounds every hop, then moves into the body.
+        // Requests started in the same millisecond share its timer (see `deadline`).
         // `Duration::MAX` means no total timeout, and then no timer is registered at all.
         let deadline = (timeout != Duration::MAX).then(|| {
             shared
-                .timer
-                .sleep_until(instant_after(shared.timer.now(), timeout))
+                .deadlines
+                .after(&shared.timer, shared.timer.now(), timeout)
         });
         let hops = Hops::new(request, timeout);
         Execute {
@@ -176,7 +181,7 @@ fn record_outcome<Tm: Timer>(
 fn run_hops<T: Transport, Tm: Timer>(
     shared: &Shared<T, Tm>,
     mut hops: Hops,
-    mut deadline: Option<Sleep>,
+    mut deadline: Option<SharedDeadline>,
 ) -> impl Future<Output = Result<Response, HttpError>> + Send + '_ {
     // An `async` block rather than an `async fn`: its captures are its only copy of the
     // arguments. The work between hops is in plain functions, so that the future holds little
@@ -200,12 +205,12 @@ pin_project_lite::pin_project! {
     struct Race<'a, F> {
         #[pin]
         send: F,
-        deadline: Option<&'a mut Sleep>,
+        deadline: Option<&'a mut SharedDeadline>,
     }
 }
 
 impl<'a, F> Race<'a, F> {
-    fn new(send: F, deadline: Option<&'a mut Sleep>) -> Self {
+    fn new(send: F, deadline: Option<&'a mut SharedDeadline>) -> Self {
         Self { send, deadline }
     }
 }

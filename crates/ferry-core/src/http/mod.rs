@@ -46,6 +46,7 @@ use std::sync::Arc;
 
 mod body;
 mod client;
+mod deadline;
 mod error;
 mod layer;
 mod redact;

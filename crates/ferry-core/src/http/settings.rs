@@ -90,6 +90,10 @@ impl HttpSettings {
 
     /// Sets the total timeout. `Duration::MAX` disables it (no timer is registered); do that
     /// only for servers you trust.
+    ///
+    /// A timeout of 100 ms or more may fire up to 1 ms late: requests that end within the same
+    /// millisecond share one timer, which saves a timer registration per request. Shorter
+    /// timeouts fire at their exact instant.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self

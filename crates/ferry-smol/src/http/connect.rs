@@ -16,8 +16,8 @@ use futures_rustls::TlsConnector;
 use http_body_util::Full;
 use hyper::client::conn::{http1, http2};
 use rustls_pki_types::ServerName;
-use smol_hyper::rt::FuturesIo;
 
+use super::io::{HyperIo, ReadReadiness};
 use super::pool::{Conn, HostKey};
 use crate::SmolRuntime;
 
@@ -98,9 +98,9 @@ impl Connector {
 
     async fn handshake<T>(&self, io: T, h2: bool) -> Result<Conn, TransportError>
     where
-        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+        T: AsyncRead + AsyncWrite + ReadReadiness + Send + Unpin + 'static,
     {
-        let io = FuturesIo::new(io);
+        let io = HyperIo::new(io);
         let executor = SpawnOnRuntime(self.runtime.clone());
         let failed = |error: hyper::Error| TransportError::new(exchange_error_kind(&error), error);
         if h2 {

@@ -7,6 +7,7 @@
 
 mod client;
 mod connect;
+mod io;
 mod pool;
 mod transport;
 

@@ -98,8 +98,11 @@ impl Pool {
         self.hosts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Young enough and not closed. A connection is checked in when its last response body
+    /// ends, possibly before hyper has finished that exchange, so it need not be ready yet:
+    /// the request that takes it waits for that.
     fn fresh(&self, idle: &Idle, now: Instant) -> bool {
-        now.saturating_duration_since(idle.since) < self.idle_timeout && idle.sender.is_ready()
+        now.saturating_duration_since(idle.since) < self.idle_timeout && !idle.sender.is_closed()
     }
 
     /// A live connection to `key`: the shared HTTP/2 one, else the newest idle HTTP/1 one.
@@ -129,16 +132,32 @@ impl Pool {
         }
     }
 
-    /// Offers a ready HTTP/1 connection back for reuse; dropped (closed) if `key` already has
-    /// `max_idle_per_host` idle ones or the pool keeps none.
+    /// Offers an HTTP/1 connection whose response has been read back for reuse; dropped
+    /// (closed) if it is closed, if `key` already has `max_idle_per_host` idle ones, or if the
+    /// pool keeps none.
     pub(super) fn checkin(&self, key: &HostKey, sender: http1::SendRequest<Full<Bytes>>) {
-        if self.max_idle_per_host == 0 || !sender.is_ready() {
+        if self.max_idle_per_host == 0 || sender.is_closed() {
             return;
         }
         let now = Instant::now();
         let mut hosts = self.hosts();
-        let host = hosts.entry(key.clone()).or_default();
-        host.idle.retain(|idle| self.fresh(idle, now));
+        // Looked up before `entry`, which would need a clone of the key (an allocation) on
+        // every check-in.
+        let host = match hosts.get_mut(key) {
+            Some(host) => host,
+            None => hosts.entry(key.clone()).or_default(),
+        };
+        // Oldest first: the expired connections are a prefix. Closed ones elsewhere are
+        // dropped when checkout meets them, or below when they would keep this one out.
+        let expired = host
+            .idle
+            .iter()
+            .take_while(|idle| now.saturating_duration_since(idle.since) >= self.idle_timeout)
+            .count();
+        host.idle.drain(..expired);
+        if host.idle.len() >= self.max_idle_per_host {
+            host.idle.retain(|idle| self.fresh(idle, now));
+        }
         if host.idle.len() < self.max_idle_per_host {
             host.idle.push(Idle { sender, since: now });
         }
