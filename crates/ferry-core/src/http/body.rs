@@ -72,6 +72,15 @@ impl Body {
         self.hold = Some(value);
     }
 
+    /// The body's exact length when the transport knows it (hyper does from a
+    /// `Content-Length` it has validated), without looking at the headers again.
+    pub(crate) fn exact_length(&self) -> Option<u64> {
+        match &self.source {
+            Source::Full(bytes) => Some(bytes.as_ref().map_or(0, |bytes| bytes.len() as u64)),
+            Source::Wire(body) => body.size_hint().exact(),
+        }
+    }
+
     pub(crate) fn limit(&self) -> u64 {
         self.limit
     }

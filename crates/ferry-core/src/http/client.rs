@@ -145,11 +145,17 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-        let result = std::task::ready!(this.exchange.as_mut().poll(cx));
+        // The outcome is looked at in place and handed on as it is: the response is large,
+        // and taking it out of the `Poll` to put it back would copy it twice. A pending poll
+        // returns a fresh `Pending`, so that only a ready one is copied at all.
+        let poll = this.exchange.as_mut().poll(cx);
+        let Poll::Ready(result) = &poll else {
+            return Poll::Pending;
+        };
         if let Some(started) = this.started.take() {
-            record_outcome(this.exchange.span(), &result, started, *this.timer);
+            record_outcome(this.exchange.span(), result, started, *this.timer);
         }
-        Poll::Ready(result)
+        poll
     }
 }
 

@@ -5,7 +5,6 @@ use std::future::Future;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::future::Either;
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use http::uri::{PathAndQuery, Scheme};
 use http::{HeaderMap, Method, Uri};
@@ -413,11 +412,12 @@ impl<'a, C: HttpClient + ?Sized> RequestBuilder<&'a C> {
     ///
     /// Dropping the future abandons the request, as described on [`HttpClient::send`].
     pub fn send(self) -> impl Future<Output = Result<Response, HttpError>> + Send + 'a {
-        // Not an `async fn`: the future is the client's own (or a ready error), so the builder
-        // is not carried inside it.
+        // Not an `async fn`: the future is the client's own box (or a boxed ready error, the
+        // rare case), so the builder is not carried inside it, and the caller's future holds
+        // one pointer rather than room for a whole response.
         match self.request {
-            Ok(request) => Either::Left(self.client.send(request)),
-            Err(error) => Either::Right(std::future::ready(Err(error))),
+            Ok(request) => self.client.send(request),
+            Err(error) => Box::pin(std::future::ready(Err(error))),
         }
     }
 }

@@ -211,8 +211,14 @@ impl Response {
         }
     }
 
+    /// The body's length as announced: the transport's exact size hint when it has one (the
+    /// cheap common case), otherwise the `Content-Length` header.
+    fn announced_length(&self) -> Option<u64> {
+        self.body.exact_length().or_else(|| self.content_length())
+    }
+
     fn into_reader(self) -> BodyReader {
-        let length = self.content_length();
+        let length = self.announced_length();
         let error = self.body.check_length(length, &self.url).err();
         BodyReader {
             url: self.url,
@@ -227,7 +233,7 @@ impl Response {
     pub fn bytes_stream(self) -> BodyStream {
         let error = self
             .body
-            .check_length(self.content_length(), &self.url)
+            .check_length(self.announced_length(), &self.url)
             .err();
         BodyStream {
             url: self.url,
