@@ -64,11 +64,7 @@ pub(crate) fn cases() -> Vec<Case> {
     ]
 }
 
-async fn ferry_waiters<R: Runtime + Send + 'static>(
-    rt: R,
-    sizes: Sizes,
-    before: Rss,
-) -> Measured {
+async fn ferry_waiters<R: Runtime + Send + 'static>(rt: R, sizes: Sizes, before: Rss) -> Measured {
     let tasks = sizes.items(TASKS, QUICK_TASKS);
     // Each task is the backend's own sleep future, as `tokio::spawn(sleep(WAIT))` is:
     // `sleep_typed` skips the box of a `Sleep`, and the task holds no clone of the runtime.
