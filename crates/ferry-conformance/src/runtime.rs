@@ -28,6 +28,10 @@ macro_rules! runtime_suite {
                 sleep_waits_at_least_its_duration,
                 sleep_until_past_instant_is_ready_at_once,
                 sleep_for_max_duration_does_not_panic,
+                typed_sleep_waits_at_least_its_duration,
+                typed_sleep_until_past_instant_is_ready_at_once,
+                typed_sleep_for_max_duration_does_not_panic,
+                typed_sleep_spawned_as_a_task_ends_it_after_its_duration,
                 clock_is_monotonic,
             ]
         );
@@ -125,6 +129,44 @@ pub async fn sleep_for_max_duration_does_not_panic<R: TestRuntime>(rt: R) {
     assert!(futures::poll!(&mut forever).is_pending());
     let mut far = rt.sleep_until(rt.now() + Duration::from_secs(86_400 * 365 * 100));
     assert!(futures::poll!(&mut far).is_pending());
+}
+
+/// The backend's unboxed sleep (`Timer::sleep_typed`) never wakes before its duration either.
+pub async fn typed_sleep_waits_at_least_its_duration<R: TestRuntime>(rt: R) {
+    let start = rt.now();
+    rt.sleep_typed(Duration::from_millis(20)).await;
+    let waited = rt.now() - start;
+    assert!(waited >= Duration::from_millis(20), "woke after {waited:?}");
+}
+
+/// An unboxed sleep until a deadline already past completes at the first poll.
+pub async fn typed_sleep_until_past_instant_is_ready_at_once<R: TestRuntime>(rt: R) {
+    let past = rt.now();
+    rt.sleep_typed(Duration::from_millis(1)).await;
+    let polled = futures::poll!(std::pin::pin!(rt.sleep_until_typed(past)));
+    assert!(polled.is_ready(), "a sleep until the past should be ready");
+}
+
+/// An unboxed sleep of `Duration::MAX` means "never", as the boxed one does.
+pub async fn typed_sleep_for_max_duration_does_not_panic<R: TestRuntime>(rt: R) {
+    let mut forever = std::pin::pin!(rt.sleep_typed(Duration::MAX));
+    assert!(futures::poll!(forever.as_mut()).is_pending());
+    let mut far =
+        std::pin::pin!(rt.sleep_until_typed(rt.now() + Duration::from_secs(86_400 * 365 * 100)));
+    assert!(futures::poll!(far.as_mut()).is_pending());
+}
+
+/// An unboxed sleep is a `'static` future that can be spawned as the task itself (the way
+/// `tokio::spawn(sleep(d))` is), and the task ends once it has waited its duration.
+pub async fn typed_sleep_spawned_as_a_task_ends_it_after_its_duration<R: TestRuntime>(rt: R) {
+    let start = rt.now();
+    let task = rt.spawn(rt.sleep_typed(Duration::from_millis(20)));
+    task.await.expect("the sleeping task should finish");
+    let waited = rt.now() - start;
+    assert!(
+        waited >= Duration::from_millis(20),
+        "task ended after {waited:?}"
+    );
 }
 
 /// The clock never goes backwards.

@@ -201,13 +201,26 @@ impl Clock for SmolRuntime {
 
 impl Timer for SmolRuntime {
     fn sleep_until(&self, deadline: Instant) -> Sleep {
-        // async-io keeps far deadlines as they are (no arithmetic), so any instant is fine.
-        Sleep::new(SmolSleep(async_io::Timer::at(deadline)))
+        Sleep::new(self.sleep_until_typed(deadline))
     }
 
     fn sleep(&self, duration: Duration) -> Sleep {
+        Sleep::new(self.sleep_typed(duration))
+    }
+
+    /// An [`async_io::Timer`], without ferry's box.
+    fn sleep_typed(&self, duration: Duration) -> impl Future<Output = ()> + Send + Sync + 'static {
         // `Timer::after` becomes `Timer::never` when `now + duration` would overflow.
-        Sleep::new(SmolSleep(async_io::Timer::after(duration)))
+        SmolSleep(async_io::Timer::after(duration))
+    }
+
+    /// An [`async_io::Timer`], without ferry's box.
+    fn sleep_until_typed(
+        &self,
+        deadline: Instant,
+    ) -> impl Future<Output = ()> + Send + Sync + 'static {
+        // async-io keeps far deadlines as they are (no arithmetic), so any instant is fine.
+        SmolSleep(async_io::Timer::at(deadline))
     }
 }
 

@@ -21,16 +21,35 @@ use ferry_core::rt::{JoinError, RawTask, TypedTask};
 /// its output if it had completed first.
 type Cancelling<T> = Pin<Box<dyn Future<Output = Option<T>> + Send>>;
 
+/// Where a task is, from its handle's side.
+///
+/// Every variant is at most one pointer wide (for a task with no output), so that the state
+/// with its mutex fits the allocator's 32-byte chunk instead of a 48-byte one: that box is
+/// kept for every task a handle is alive for. Hence the two boxes on the rare paths (an abort,
+/// a panic) and no `Option<Result<..>>` (which would need a tag word of its own).
 enum State<T> {
     /// Spawned and not aborted.
     Running(FallibleTask<T>),
     /// Aborted; waits for the executor to drop the task's future.
-    Cancelling(Cancelling<T>),
-    /// Over: holds the outcome (the output, or the panic the executor caught) if the task
-    /// ran to its end and the outcome has not been taken yet; `None` if the task was cancelled
-    /// (by an abort, by its executor being dropped, or because it was never started) or its
-    /// outcome was already taken.
-    Ended(Option<Result<T, Panicked>>),
+    Cancelling(Box<Cancelling<T>>),
+    /// Ran to its end; the output has not been taken yet.
+    Output(T),
+    /// Panicked (the executor caught the panic); the panic has not been taken yet.
+    Panicked(Box<Panicked>),
+    /// Cancelled (by an abort, by its executor being dropped, or because it was never
+    /// started), or its outcome was already taken.
+    Over,
+}
+
+impl<T> State<T> {
+    /// The state that holds `outcome`, as `poll_catching` reports it.
+    fn ended(outcome: Option<Result<T, Panicked>>) -> Self {
+        match outcome {
+            Some(Ok(output)) => Self::Output(output),
+            Some(Err(panicked)) => Self::Panicked(Box::new(panicked)),
+            None => Self::Over,
+        }
+    }
 }
 
 /// Polls an async-task handle (or its `cancel` future), catching the task's panic that
@@ -70,7 +89,7 @@ impl<T: Send + 'static> SmolTask<T> {
 
     /// A task that was never started: its executor no longer exists.
     pub(crate) fn never_started() -> Self {
-        Self::with_state(State::Ended(None))
+        Self::with_state(State::Over)
     }
 
     fn with_state(state: State<T>) -> Self {
@@ -96,12 +115,18 @@ impl<T: Send + 'static> SmolTask<T> {
             .unwrap_or_else(|poison| poison.into_inner());
         let outcome = match state {
             State::Running(task) => poll_catching(Pin::new(task), cx),
-            State::Cancelling(cancel) => poll_catching(cancel.as_mut(), cx),
-            State::Ended(outcome) => Poll::Ready(outcome.take()),
+            State::Cancelling(cancel) => poll_catching(cancel.as_mut().as_mut(), cx),
+            State::Output(_) | State::Panicked(_) | State::Over => {
+                Poll::Ready(match std::mem::replace(state, State::Over) {
+                    State::Output(output) => Some(Ok(output)),
+                    State::Panicked(panicked) => Some(Err(*panicked)),
+                    _ => None,
+                })
+            }
         };
         match outcome {
             Poll::Ready(outcome) => {
-                *state = State::Ended(None);
+                *state = State::Over;
                 Poll::Ready(match outcome {
                     Some(Ok(output)) => Ok(output),
                     Some(Err(panicked)) => Err(JoinError::Panicked(panicked)),
@@ -117,15 +142,18 @@ impl<T: Send + 'static> SmolTask<T> {
         if !matches!(*state, State::Running(_)) {
             return;
         }
-        let State::Running(task) = std::mem::replace(&mut *state, State::Ended(None)) else {
+        let State::Running(task) = std::mem::replace(&mut *state, State::Over) else {
             unreachable!("the state was just checked to be Running");
         };
-        let mut cancel: Cancelling<T> = Box::pin(task.cancel());
+        let mut cancel: Box<Cancelling<T>> = Box::new(Box::pin(task.cancel()));
         // `cancel` marks the task cancelled on its first poll; polling it here makes the abort
         // take effect now (a task that has not started never will) rather than when someone
         // next awaits the handle. A later poll of the handle registers the real waker.
-        *state = match poll_catching(cancel.as_mut(), &mut Context::from_waker(Waker::noop())) {
-            Poll::Ready(output) => State::Ended(output),
+        *state = match poll_catching(
+            cancel.as_mut().as_mut(),
+            &mut Context::from_waker(Waker::noop()),
+        ) {
+            Poll::Ready(output) => State::ended(output),
             Poll::Pending => State::Cancelling(cancel),
         };
     }
@@ -134,7 +162,7 @@ impl<T: Send + 'static> SmolTask<T> {
         match &*self.lock() {
             State::Running(task) => task.is_finished(),
             // An aborted task counts as ended, even while its executor has yet to drop it.
-            State::Cancelling(_) | State::Ended(_) => true,
+            State::Cancelling(_) | State::Output(_) | State::Panicked(_) | State::Over => true,
         }
     }
 }
@@ -177,8 +205,23 @@ impl<T> Drop for SmolTask<T> {
             .get_mut()
             .unwrap_or_else(|poison| poison.into_inner());
         // Dropping ferry's handle detaches the task, where dropping async-task's would cancel it.
-        if let State::Running(task) = std::mem::replace(state, State::Ended(None)) {
+        if let State::Running(task) = std::mem::replace(state, State::Over) {
             task.detach();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The handle of every task spawned through ferry-smol is boxed with this state in it;
+    /// at 24 bytes the box is the allocator's 32-byte chunk, at 32 bytes it would be a 48-byte
+    /// one (see `State`).
+    #[test]
+    fn a_task_handle_without_output_fits_in_three_words() {
+        assert!(
+            std::mem::size_of::<super::SmolTask<()>>() <= 3 * std::mem::size_of::<usize>(),
+            "SmolTask<()> is {} bytes",
+            std::mem::size_of::<super::SmolTask<()>>()
+        );
     }
 }

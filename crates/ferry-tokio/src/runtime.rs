@@ -153,14 +153,28 @@ impl Clock for TokioRuntime {
 
 impl Timer for TokioRuntime {
     fn sleep_until(&self, deadline: Instant) -> Sleep {
-        // Entering the handle binds the sleep to this runtime's time driver, so it works even
-        // when created on a thread that tokio does not run (a smol task, a plain thread).
-        let _guard = self.handle.enter();
-        Sleep::new(tokio::time::sleep_until(deadline.into()))
+        // The typed sleeps enter the handle, which binds the sleep to this runtime's time
+        // driver, so it works even when created on a thread that tokio does not run (a smol
+        // task, a plain thread).
+        Sleep::new(self.sleep_until_typed(deadline))
     }
 
     fn sleep(&self, duration: Duration) -> Sleep {
+        Sleep::new(self.sleep_typed(duration))
+    }
+
+    /// tokio's own [`tokio::time::Sleep`], bound to this runtime's time driver.
+    fn sleep_typed(&self, duration: Duration) -> impl Future<Output = ()> + Send + Sync + 'static {
         let _guard = self.handle.enter();
-        Sleep::new(tokio::time::sleep(duration))
+        tokio::time::sleep(duration)
+    }
+
+    /// tokio's own [`tokio::time::Sleep`], bound to this runtime's time driver.
+    fn sleep_until_typed(
+        &self,
+        deadline: Instant,
+    ) -> impl Future<Output = ()> + Send + Sync + 'static {
+        let _guard = self.handle.enter();
+        tokio::time::sleep_until(deadline.into())
     }
 }

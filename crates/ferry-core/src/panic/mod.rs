@@ -10,7 +10,9 @@ use std::fmt;
 #[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct Panicked {
-    message: String,
+    // A boxed `str`, not a `String`: 16 bytes instead of 24, which keeps every
+    // `Result<T, Panicked>` a task handle may hold (and `JoinError`) that much smaller.
+    message: Box<str>,
 }
 
 impl Panicked {
@@ -23,7 +25,9 @@ impl Panicked {
                 Err(_) => "panic with a non-string payload".to_owned(),
             },
         };
-        Self { message }
+        Self {
+            message: message.into_boxed_str(),
+        }
     }
 
     /// The panic's message.

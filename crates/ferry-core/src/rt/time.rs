@@ -43,6 +43,62 @@ pub trait Timer: Clock {
     fn sleep(&self, duration: Duration) -> Sleep {
         self.sleep_until(instant_after(self.now(), duration))
     }
+
+    /// [`sleep`](Self::sleep) without the box: the backend's own sleep future, for callers
+    /// that know the timer's concrete type.
+    ///
+    /// A [`Sleep`] boxes the backend's future, so every sleep costs an allocation of its own
+    /// next to the future that awaits it (112 bytes for tokio's). A task that waits on this
+    /// instead carries the backend's future inline, the way a task that calls the runtime
+    /// directly does. The default returns [`sleep`](Self::sleep)'s boxed `Sleep`; backends
+    /// override it. Only sized timers have it (`where Self: Sized`, like
+    /// [`Spawn::spawn_typed`](crate::rt::Spawn::spawn_typed)), which keeps `dyn Timer` and
+    /// `dyn Runtime` possible; behind `dyn`, and through `&T`, `Box<T>` and `Arc<T>`, it is the
+    /// boxed default.
+    ///
+    /// It completes when [`sleep`](Self::sleep) would, on the same clock, and never panics.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use ferry_core::{Clock, Sleep, Timer};
+    ///
+    /// // A timer whose sleeps are already over; a real backend returns its own future here.
+    /// struct Instantly;
+    /// impl Clock for Instantly {
+    ///     fn now(&self) -> Instant { Instant::now() }
+    /// }
+    /// impl Timer for Instantly {
+    ///     fn sleep_until(&self, _: Instant) -> Sleep { Sleep::new(async {}) }
+    /// }
+    ///
+    /// futures::executor::block_on(Instantly.sleep_typed(Duration::from_millis(5)));
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the returned future cancels the sleep; nothing else is affected.
+    fn sleep_typed(&self, duration: Duration) -> impl Future<Output = ()> + Send + Sync + 'static
+    where
+        Self: Sized,
+    {
+        self.sleep(duration)
+    }
+
+    /// [`sleep_until`](Self::sleep_until) without the box; see
+    /// [`sleep_typed`](Self::sleep_typed).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the returned future cancels the sleep; nothing else is affected.
+    fn sleep_until_typed(
+        &self,
+        deadline: Instant,
+    ) -> impl Future<Output = ()> + Send + Sync + 'static
+    where
+        Self: Sized,
+    {
+        self.sleep_until(deadline)
+    }
 }
 
 /// `now + duration`, or a point about thirty years ahead when that would overflow.
@@ -132,6 +188,40 @@ forward_time!(&T, Box<T>, Arc<T>);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A timer whose sleeps are over at once and which counts the sleeps it made.
+    #[derive(Default)]
+    struct Counting {
+        sleeps: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Clock for Counting {
+        fn now(&self) -> Instant {
+            Instant::now()
+        }
+    }
+
+    impl Timer for Counting {
+        fn sleep_until(&self, _deadline: Instant) -> Sleep {
+            self.sleeps
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Sleep::new(async {})
+        }
+    }
+
+    #[test]
+    fn typed_sleeps_default_to_the_timers_own_sleeps_also_behind_dyn() {
+        let timer = Counting::default();
+        futures::executor::block_on(timer.sleep_typed(Duration::from_secs(1)));
+        futures::executor::block_on(timer.sleep_until_typed(Instant::now()));
+        // Through `&dyn Timer` the typed methods are the forwarding impl's defaults, which
+        // reach the same timer through its object-safe methods.
+        let behind_dyn: &dyn Timer = &timer;
+        futures::executor::block_on((&behind_dyn).sleep_typed(Duration::from_secs(1)));
+        let shared: Arc<dyn Timer> = Arc::new(Counting::default());
+        futures::executor::block_on(shared.sleep_until_typed(Instant::now()));
+        assert_eq!(timer.sleeps.load(std::sync::atomic::Ordering::Relaxed), 3);
+    }
 
     #[test]
     fn instant_after_saturates_instead_of_panicking() {

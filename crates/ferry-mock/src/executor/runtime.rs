@@ -235,8 +235,29 @@ impl Clock for MockRuntime {
 
 impl Timer for MockRuntime {
     fn sleep_until(&self, deadline: Instant) -> Sleep {
+        Sleep::new(self.sleep_until_typed(deadline))
+    }
+
+    /// The mock's sleep on virtual time, without ferry's box.
+    fn sleep_typed(&self, duration: Duration) -> impl Future<Output = ()> + Send + Sync + 'static {
+        // The same saturation as ferry-core's default `Timer::sleep`, so the boxed and typed
+        // sleeps of a huge duration end at the same far instant instead of overflowing.
+        const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+        let now = self.now();
+        let deadline = now
+            .checked_add(duration)
+            .or_else(|| now.checked_add(FAR_FUTURE))
+            .unwrap_or(now);
+        self.sleep_until_typed(deadline)
+    }
+
+    /// The mock's sleep on virtual time, without ferry's box.
+    fn sleep_until_typed(
+        &self,
+        deadline: Instant,
+    ) -> impl Future<Output = ()> + Send + Sync + 'static {
         let at = deadline.saturating_duration_since(self.shared.base);
-        Sleep::new(MockSleep::new(Arc::clone(&self.shared), at))
+        MockSleep::new(Arc::clone(&self.shared), at)
     }
 }
 
