@@ -7,9 +7,10 @@
 //! started within the same millisecond with the same timeout end at the same rounded instant,
 //! so they share one timer: the client rounds a deadline up to the next whole millisecond
 //! (counted from the client's creation) and hands out shares of one timer per rounded
-//! instant; the backend's sleep is polled once per timer, not once per request. A deadline therefore fires up to 1 ms late, and only timeouts of at least
-//! [`COARSE_FROM`] are rounded (so late by at most 1 %); shorter ones keep their exact
-//! instant and share a timer only with requests that have exactly the same deadline.
+//! instant; the backend's sleep is polled once per timer, not once per request. A deadline
+//! therefore fires up to 1 ms late, and only timeouts of at least [`COARSE_FROM`] are rounded
+//! (so late by at most 1 %); shorter ones keep their exact instant and share a timer only
+//! with requests that have exactly the same deadline.
 
 use std::future::Future;
 use std::pin::Pin;

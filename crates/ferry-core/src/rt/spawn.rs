@@ -33,7 +33,8 @@ pub trait Spawn: Send + Sync {
     /// executor's own). A backend overrides it to spawn the future on its executor, wrapped in
     /// [`catch_panic`] unless the executor catches panics itself (see
     /// [`TypedTask`](crate::rt::TypedTask)), and return [`JoinHandle::from_typed`] over its
-    /// native typed handle (two allocations). Either way the handle behaves the same: a panic comes back as
+    /// native typed handle (two allocations). Either way the handle behaves the same: a panic
+    /// comes back as
     /// [`JoinError::Panicked`](crate::rt::JoinError::Panicked), dropping the handle detaches
     /// the task, and `abort` stops it.
     ///

@@ -106,7 +106,8 @@ impl std::fmt::Debug for SmolResponseBody {
 ///   connections, reused newest first, and one HTTP/2 connection shared by all requests. An
 ///   HTTP/1 connection goes back to the pool as soon as its response body has been read to the
 ///   end (the next request waits, if need be, for hyper to finish the exchange); a response
-///   dropped unread closes it, unless its body had already arrived whole (an empty body). Idle connections older than
+///   dropped unread closes it, unless its body had already arrived whole (an empty body).
+///   Idle connections older than
 ///   [`pool_idle_timeout`](HttpSettings::pool_idle_timeout) are closed when the pool next
 ///   looks at their host (there is no background sweeper).
 /// - The [`connect_timeout`](HttpSettings::connect_timeout) covers name resolution and TCP.
