@@ -3,14 +3,17 @@
 //! The alias in `.cargo/config.toml` runs this binary, so nothing needs installing beyond
 //! cargo itself. Tasks:
 //!
-//! - `ci`: everything CI checks, in the order that fails fastest: formatting, the runtime
+//! - `ci`: everything CI checks, in the order that fails fastest: the Debian packages the tests
+//!   need (installed when missing), formatting, the runtime
 //!   dependency rules, clippy with warnings denied, the tests, the docs with warnings denied,
 //!   then that the micro benchmarks build and `bench --quick` runs.
 //! - `deps`: only the dependency rules (see [`deps`]).
+//! - `packages`: installs the Debian packages the tests need when missing (see [`packages`]).
 //! - `bench`: the comparative benchmarks (see [`mod@bench`] and docs/BENCHMARKS.md).
 
 mod bench;
 mod deps;
+mod packages;
 
 use std::process::{Command, ExitCode};
 
@@ -20,6 +23,7 @@ fn main() -> ExitCode {
     let result = match task {
         "ci" => ci(),
         "deps" => deps::check_all(),
+        "packages" => packages::ensure_installed(),
         "bench" => bench::run(&args[1..]),
         "help" | "--help" | "-h" => {
             print_help();
@@ -42,6 +46,7 @@ fn print_help() {
          tasks:\n  \
          ci     fmt check, dependency rules, clippy -D warnings, tests, docs -D warnings, bench smoke\n  \
          deps   check that ferry-core names no runtime and ferry-smol pulls in no tokio runtime\n  \
+         packages  install the Debian packages the tests need (nginx, redis-server, ...) if missing\n  \
          bench  the comparative benchmarks: table, target/ferry-bench/results.json, SVG charts\n  \
          help   this text\n\n{}",
         bench::help()
@@ -50,6 +55,7 @@ fn print_help() {
 
 /// Runs what CI runs; stops at the first failing step.
 fn ci() -> Result<(), String> {
+    step("packages", packages::ensure_installed())?;
     step("format", cargo(&["fmt", "--all", "--", "--check"]))?;
     step("dependency rules", deps::check_all())?;
     step(

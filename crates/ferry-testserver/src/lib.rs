@@ -6,6 +6,8 @@
 //!   ([`TestServer::ca_cert_pem`]).
 //! - [`routes`] is the route logic on its own, runtime-independent: request in, [`Reply`] out.
 //!   Its module docs list every route and the exact shape of its answers.
+//! - [`external`] starts real servers from Debian's packages (nginx, redis-server, PostgreSQL)
+//!   on free ports in temporary directories, for the tests that check ferry against them.
 //!
 //! ```
 //! let server = ferry_testserver::TestServer::start();
@@ -16,6 +18,7 @@
 //!
 //! [`Reply`]: routes::Reply
 
+pub mod external;
 pub mod routes;
 mod serve;
 mod server;
