@@ -11,6 +11,7 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// Why an external server could not be started.
@@ -94,11 +95,27 @@ pub fn find_binary(
 
 /// A port on 127.0.0.1 that nothing listens on right now.
 ///
-/// The port is free when this returns; another process could take it before the server binds
-/// it, which a launcher reports as [`ExternalError::NotListening`] with the server's log.
+/// Ports come from 20000-32767, below Linux's ephemeral range (32768-60999), so that the
+/// OS-assigned ports of other servers in the same test run (port 0) never collide with one a
+/// launcher picked but has not bound yet. Each call in a process starts from a different
+/// place; the port is free when this returns, and a server that loses it to another process
+/// anyway is reported as [`ExternalError::NotListening`] with its log.
 pub fn free_port() -> io::Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-    Ok(listener.local_addr()?.port())
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_768;
+    let start = std::process::id().wrapping_mul(7919);
+    for _ in 0..COUNT {
+        let offset = start.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed)) % COUNT;
+        let port = u16::try_from(FIRST + offset).expect("below 32768");
+        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AddrInUse,
+        "every port in 20000-32767 on 127.0.0.1 is taken",
+    ))
 }
 
 /// Waits until something accepts TCP connections on `addr`, or `child` exits, or `limit`
@@ -215,9 +232,12 @@ mod tests {
     }
 
     #[test]
-    fn a_free_port_can_be_bound() {
-        let port = free_port().expect("a free port");
-        TcpListener::bind((Ipv4Addr::LOCALHOST, port)).expect("the port is free");
+    fn free_ports_are_below_the_ephemeral_range_and_differ() {
+        let first = free_port().expect("a free port");
+        let second = free_port().expect("another free port");
+        assert!((20_000..32_768).contains(&first), "{first}");
+        assert_ne!(first, second);
+        TcpListener::bind((Ipv4Addr::LOCALHOST, first)).expect("the port is free");
     }
 
     #[test]
