@@ -20,6 +20,7 @@ use super::redact::is_sensitive;
 use super::settings::HttpSettings;
 use super::transport::{Transport, TransportError};
 use super::{HttpClient, Request, Response};
+use crate::uri::ResolveError;
 use ferry_core::rt::Timer;
 
 /// An HTTP client built from a backend's [`Transport`] and [`Timer`].
@@ -360,20 +361,15 @@ fn resolve_redirect(current: &Uri, location: &[u8]) -> Result<Uri, HttpError> {
     };
     let location = std::str::from_utf8(location)
         .map_err(|_| refuse("the Location header is not valid UTF-8".into()))?;
-    let base = url::Url::parse(&current.to_string())
-        .map_err(|error| refuse(format!("the current URL cannot be a base: {error}")))?;
-    let next = base
-        .join(location)
-        .map_err(|error| refuse(format!("the Location header is not a valid URL: {error}")))?;
-    if !matches!(next.scheme(), "http" | "https") {
-        return Err(refuse(format!(
-            "refusing to follow a redirect to a {:?} URL",
-            next.scheme()
-        )));
-    }
-    next.as_str()
-        .parse()
-        .map_err(|error| refuse(format!("the redirect target is not a valid URI: {error}")))
+    crate::uri::resolve(current, location).map_err(|error| match error {
+        ResolveError::Reference(why) => {
+            refuse(format!("the Location header is not a valid URL: {why}"))
+        }
+        ResolveError::Scheme(scheme) => {
+            refuse(format!("refusing to follow a redirect to a {scheme:?} URL"))
+        }
+        other => refuse(other.to_string()),
+    })
 }
 
 fn same_origin(a: &Uri, b: &Uri) -> bool {

@@ -60,6 +60,7 @@ mod response;
 mod retry_after;
 mod settings;
 mod transport;
+mod uri;
 
 pub mod paginate;
 mod retry_rule;

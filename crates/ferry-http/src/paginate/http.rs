@@ -7,7 +7,6 @@ use futures_util::StreamExt;
 use http::{HeaderMap, Uri};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use url::Url;
 
 use super::link::find_link;
 use super::{Page, PageError, paginate};
@@ -373,9 +372,7 @@ impl<C: HttpClient + Clone> LinkPages<C> {
             let origin = request.as_ref().ok().map(|request| request.uri().clone());
             async move {
                 let mut fetched = fetch_json(&client, request, page).await?;
-                let base = Url::parse(&fetched.url.to_string()).ok();
-                let next = base
-                    .and_then(|base| find_link(&fetched.headers, &base, "next"))
+                let next = find_link(&fetched.headers, &fetched.url, "next")
                     .map(|next| next_request(next, &headers, origin.as_ref()));
                 let items = take_items::<T>(&mut fetched, &items_at, page)?;
                 Ok(Page::new(items, next))
@@ -387,16 +384,15 @@ impl<C: HttpClient + Clone> LinkPages<C> {
 }
 
 /// A GET of `url` with `headers`, without the credentials unless `url` has `origin`'s origin.
-fn next_request(url: Url, headers: &HeaderMap, origin: Option<&Uri>) -> Result<Request, HttpError> {
+fn next_request(url: Uri, headers: &HeaderMap, origin: Option<&Uri>) -> Result<Request, HttpError> {
+    let port = |uri: &Uri| uri.port_u16().or_else(|| default_port(uri.scheme_str()));
     let same_origin = origin.is_some_and(|origin| {
-        origin.scheme_str() == Some(url.scheme())
+        origin.scheme() == url.scheme()
             && origin
                 .host()
-                .is_some_and(|host| url.host_str().is_some_and(|h| h.eq_ignore_ascii_case(host)))
-            && origin
-                .port_u16()
-                .or_else(|| default_port(origin.scheme_str()))
-                == url.port_or_known_default()
+                .zip(url.host())
+                .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
+            && port(origin) == port(&url)
     });
     let mut kept = HeaderMap::new();
     for (name, value) in headers {
@@ -404,7 +400,7 @@ fn next_request(url: Url, headers: &HeaderMap, origin: Option<&Uri>) -> Result<R
             kept.append(name.clone(), value.clone());
         }
     }
-    Request::get(String::from(url)).headers(kept).build()
+    Request::get(url).headers(kept).build()
 }
 
 fn default_port(scheme: Option<&str>) -> Option<u16> {

@@ -1,15 +1,14 @@
 //! `Link` headers (RFC 8288): `<url>; rel="next"; title="a, b", <url2>; rel=last`.
 
-use http::HeaderMap;
 use http::header::LINK;
-use url::Url;
+use http::{HeaderMap, Uri};
 
 /// One link of a `Link` header: its target, resolved against the response's URL, and its
 /// parameters (names lowercased, values unquoted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
-    /// The target, absolute.
-    pub target: Url,
+    /// The target, absolute (RFC 3986 resolution, fragment dropped).
+    pub target: Uri,
     /// The parameters in order, names lowercased (`rel`, `title`, ...).
     pub params: Vec<(String, String)>,
 }
@@ -44,19 +43,18 @@ impl Link {
 ///
 /// ```
 /// use ferry_http::paginate::parse_link_header;
-/// use url::Url;
 ///
-/// let base = Url::parse("https://api.example.com/items?page=1").unwrap();
+/// let base: http::Uri = "https://api.example.com/items?page=1".parse().unwrap();
 /// let links = parse_link_header(
 ///     r#"</items?page=2>; rel="next"; title="a, b", <https://x.example/last>; rel=last"#,
 ///     &base,
 /// );
 /// assert_eq!(links.len(), 2);
-/// assert_eq!(links[0].target.as_str(), "https://api.example.com/items?page=2");
+/// assert_eq!(links[0].target, "https://api.example.com/items?page=2");
 /// assert_eq!(links[0].param("title"), Some("a, b"));
 /// assert!(links[1].has_rel("last"));
 /// ```
-pub fn parse_link_header(value: &str, base: &Url) -> Vec<Link> {
+pub fn parse_link_header(value: &str, base: &Uri) -> Vec<Link> {
     let mut links = Vec::new();
     let mut rest = value;
     loop {
@@ -76,7 +74,7 @@ pub fn parse_link_header(value: &str, base: &Url) -> Vec<Link> {
         rest = &after_open[close + 1..];
         let (params, after) = parse_params(rest);
         rest = after;
-        if let Ok(target) = base.join(target) {
+        if let Ok(target) = crate::uri::resolve(base, target) {
             links.push(Link { target, params });
         }
     }
@@ -84,7 +82,7 @@ pub fn parse_link_header(value: &str, base: &Url) -> Vec<Link> {
 
 /// The first link with relation `rel` in every `Link` header of `headers`, resolved against
 /// `base`.
-pub fn find_link(headers: &HeaderMap, base: &Url, rel: &str) -> Option<Url> {
+pub fn find_link(headers: &HeaderMap, base: &Uri, rel: &str) -> Option<Uri> {
     headers
         .get_all(LINK)
         .iter()
@@ -167,8 +165,8 @@ fn parse_params(mut text: &str) -> (Vec<(String, String)>, &str) {
 mod tests {
     use super::*;
 
-    fn base() -> Url {
-        Url::parse("http://h.test/api/items?page=1").unwrap()
+    fn base() -> Uri {
+        "http://h.test/api/items?page=1".parse().unwrap()
     }
 
     #[test]
@@ -178,10 +176,10 @@ mod tests {
             &base(),
         );
         assert_eq!(links.len(), 2);
-        assert_eq!(links[0].target.as_str(), "http://h.test/a?x=1,2");
+        assert_eq!(links[0].target.to_string(), "http://h.test/a?x=1,2");
         assert_eq!(links[0].param("title"), Some("one; two, three"));
         assert!(links[0].has_rel("prev") && !links[0].has_rel("next"));
-        assert_eq!(links[1].target.as_str(), "http://h.test/api/b");
+        assert_eq!(links[1].target.to_string(), "http://h.test/api/b");
         assert!(links[1].has_rel("next") && links[1].has_rel("LAST"));
     }
 
@@ -220,12 +218,15 @@ mod tests {
             assert!(
                 links
                     .iter()
-                    .all(|link| link.target.as_str().starts_with("http://h.test/")),
+                    .all(|link| link.target.to_string().starts_with("http://h.test/")),
                 "{value:?}"
             );
         }
         let links = parse_link_header("<a> junk, <b>; rel=next", &base());
-        assert_eq!(links.last().unwrap().target.as_str(), "http://h.test/api/b");
+        assert_eq!(
+            links.last().unwrap().target.to_string(),
+            "http://h.test/api/b"
+        );
         assert!(links.last().unwrap().has_rel("next"));
     }
 
@@ -235,7 +236,7 @@ mod tests {
         headers.append(LINK, "<first>; rel=first".parse().unwrap());
         headers.append(LINK, "<p2>; rel=\"next\"".parse().unwrap());
         assert_eq!(
-            find_link(&headers, &base(), "next").unwrap().as_str(),
+            find_link(&headers, &base(), "next").unwrap().to_string(),
             "http://h.test/api/p2"
         );
         assert!(find_link(&headers, &base(), "prev").is_none());
