@@ -92,7 +92,7 @@ impl Case {
 /// use std::time::Duration;
 /// use ferry_compare::backends::Mock;
 /// use ferry_compare::{Comparison, Env, Figure, Report, Sizes, Workload};
-/// use ferry_core::Timer;
+/// use ferry_rt::Timer;
 ///
 /// struct Nap;
 ///

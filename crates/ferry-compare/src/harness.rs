@@ -127,7 +127,7 @@ impl Outcome {
 /// use std::time::Duration;
 /// use ferry_compare::backends::Mock;
 /// use ferry_compare::{Comparison, Config, Env, Figure, Harness, Report, Sizes, Workload};
-/// use ferry_core::Timer;
+/// use ferry_rt::Timer;
 ///
 /// /// 100 timeouts of 30 s: an hour of virtual time, no wall time to speak of.
 /// struct Timeouts;

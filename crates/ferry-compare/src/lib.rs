@@ -36,13 +36,13 @@
 //! use std::time::Duration;
 //! use ferry_compare::backends::Mock;
 //! use ferry_compare::{Comparison, Config, Env, Figure, Harness, Report, Sizes, Workload};
-//! use ferry_core::{SpawnExt, Timer};
+//! use ferry_rt::{SpawnExt, Timer};
 //!
 //! /// `tasks` tasks that each sleep 10 ms, all joined.
 //! struct Sleepers;
 //!
 //! impl Workload for Sleepers {
-//!     type Error = ferry_core::JoinError;
+//!     type Error = ferry_rt::JoinError;
 //!
 //!     async fn run<E: Env>(self: Arc<Self>, env: E, sizes: Sizes) -> Result<Report, Self::Error> {
 //!         let tasks = sizes.items(1_000, 100);

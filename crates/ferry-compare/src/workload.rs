@@ -5,9 +5,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferry_core::Runtime;
-use ferry_core::fs::FileSystem;
-use ferry_core::http::{HttpClient, HttpSettings};
+use ferry_rt::Runtime;
+use ferry_fs::FileSystem;
+use ferry_http::{HttpClient, HttpSettings};
 use serde::{Deserialize, Serialize};
 
 /// Size overrides every run gets: `--quick`, `--items N` and `--concurrency N`.
@@ -283,7 +283,7 @@ pub trait Env: Send + Sync + 'static {
 /// use std::sync::Arc;
 /// use std::time::Duration;
 /// use ferry_compare::{Env, Report, Sizes, Workload};
-/// use ferry_core::Timer;
+/// use ferry_rt::Timer;
 ///
 /// /// Sleeps ten times for 5 ms.
 /// struct Naps;

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use ferry_compare::backends::Mock;
 use ferry_compare::{Comparison, Config, Env, Figure, Harness, Report, Sizes, Workload};
-use ferry_core::fs::FileSystem;
-use ferry_core::http::{HttpClientExt, HttpSettings};
-use ferry_core::{SpawnExt, Timer};
+use ferry_fs::FileSystem;
+use ferry_http::{HttpClientExt, HttpSettings};
+use ferry_rt::{SpawnExt, Timer};
 use ferry_mock::http::Respond;
 
 /// Spawns tasks that sleep, then writes and reads back a file in `dir`.
@@ -20,9 +20,9 @@ struct SpawnSleepFile {
 #[derive(Debug, thiserror::Error)]
 enum Failed {
     #[error("join: {0}")]
-    Join(#[from] ferry_core::JoinError),
+    Join(#[from] ferry_rt::JoinError),
     #[error("fs: {0}")]
-    Fs(#[from] ferry_core::fs::FsError),
+    Fs(#[from] ferry_fs::FsError),
     #[error("read back {0:?}")]
     Content(Vec<u8>),
 }
@@ -93,7 +93,7 @@ fn one_workload_runs_on_tokio_ct_tokio_mt_smol_and_the_mock() {
 struct FetchOne;
 
 impl Workload for FetchOne {
-    type Error = ferry_core::http::HttpError;
+    type Error = ferry_http::HttpError;
 
     async fn run<E: Env>(self: Arc<Self>, env: E, _: Sizes) -> Result<Report, Self::Error> {
         let client = env.http(HttpSettings::default()).expect("a mock client builds");

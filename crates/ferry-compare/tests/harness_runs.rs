@@ -9,7 +9,7 @@ use ferry_compare::config::Config;
 use ferry_compare::harness::HarnessError;
 use ferry_compare::stats::Reference;
 use ferry_compare::{CaseError, Comparison, Env, Figure, Harness, Report, Sizes, Workload};
-use ferry_core::Timer;
+use ferry_rt::Timer;
 
 /// Logs which backend ran it, then sleeps `items` x 1 ms of virtual time.
 struct Logged {

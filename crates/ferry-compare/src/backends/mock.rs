@@ -4,7 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use ferry_core::http::HttpSettings;
+use ferry_http::HttpSettings;
 use ferry_mock::http::MockHttp;
 use ferry_mock::{MemFs, MockRuntime};
 
@@ -71,7 +71,7 @@ impl Env for MockEnv {
 /// use std::time::Duration;
 /// use ferry_compare::Backend;
 /// use ferry_compare::backends::Mock;
-/// use ferry_core::Timer;
+/// use ferry_rt::Timer;
 /// use ferry_compare::Env;
 ///
 /// let finished = Mock::new()

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use async_executor::Executor;
-use ferry_core::http::HttpSettings;
+use ferry_http::HttpSettings;
 use ferry_smol::{SmolFs, SmolHttpClient, SmolRuntime};
 
 use crate::backend::{Backend, BackendError, Finished};

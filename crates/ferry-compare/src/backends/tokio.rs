@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use ferry_core::http::HttpSettings;
+use ferry_http::HttpSettings;
 use ferry_tokio::{TokioFs, TokioHttpClient, TokioRuntime};
 
 use crate::backend::{Backend, BackendError, Finished};
