@@ -125,6 +125,7 @@ impl Rss {
         let grown = self.peak.saturating_sub(before.now);
         Measured {
             value: grown as f64 / tasks as f64,
+            elapsed: None,
             size: tasks,
             notes: Vec::new(),
         }
