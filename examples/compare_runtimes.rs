@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ferry::ConcurrencyLimit;
-use ferry::fs::FileSystemExt;
+use ferry::fs::{FileSystem, FileSystemExt};
 use ferry::http::{HttpClient, HttpClientExt, HttpError, HttpSettings};
 use ferry::pipeline::{
     Enrich, FailurePolicy, Pipeline, PipelineContext, PipelineError, ReadCsv, WriteJsonLines,

@@ -28,7 +28,7 @@ use crate::baseline::{self, BaselineError, Change, Verdict};
 use crate::comparison::{CaseError, Comparison};
 use crate::config::{Config, ConfigError, HELP};
 use crate::measure::Sample;
-use crate::stats::{self, Observation, Row};
+use crate::stats::{self, Layout, Observation, Row};
 use crate::workload::Sizes;
 
 /// The environment variable that makes a process a fresh-process child.
@@ -317,14 +317,16 @@ impl Harness {
             }
         }
         progress.finish_and_clear();
-        let figures: BTreeMap<String, (String, bool)> = selected
+        let layouts: Vec<Layout> = selected
             .iter()
-            .map(|c| {
-                let figure = (c.figure.unit().to_owned(), c.figure.higher_is_better());
-                (c.name.clone(), figure)
+            .map(|c| Layout {
+                name: c.name.clone(),
+                unit: c.figure.unit().to_owned(),
+                higher_is_better: c.figure.higher_is_better(),
+                cases: c.cases.iter().map(|case| case.label.clone()).collect(),
             })
             .collect();
-        let rows = stats::aggregate(&observations, &figures, &config.reference);
+        let rows = stats::aggregate(&observations, &layouts, &config.reference);
         let changes = match &saved {
             Some(saved) => baseline::compare(saved, &rows),
             None => vec![None; rows.len()],

@@ -123,36 +123,63 @@ pub struct Row {
     pub virtual_ms: Option<Summary>,
 }
 
-/// Groups `observations` into rows, in the order cases first appear, with ratios against
-/// `reference`; `higher_is_better` and `unit` come per comparison name.
+/// What the statistics need to know of a comparison.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Its name.
+    pub name: String,
+    /// Its figure's unit.
+    pub unit: String,
+    /// Whether a larger figure is better.
+    pub higher_is_better: bool,
+    /// Its cases' labels, in the order they were added: the order of the rows, and the
+    /// first is the reference where there are no baselines.
+    pub cases: Vec<String>,
+}
+
+/// Groups `observations` into rows, in the order of `layouts` and their cases (cases with
+/// no observation get no row), with ratios against `reference`.
 pub fn aggregate(
     observations: &[Observation],
-    figures: &BTreeMap<String, (String, bool)>,
+    layouts: &[Layout],
     reference: &Reference,
 ) -> Vec<Row> {
-    let mut order: Vec<(&str, &str)> = Vec::new();
     let mut groups: BTreeMap<(&str, &str), Vec<&Observation>> = BTreeMap::new();
     for observation in observations {
         let key = (observation.comparison.as_str(), observation.case.as_str());
-        if !groups.contains_key(&key) {
-            order.push(key);
-        }
         groups.entry(key).or_default().push(observation);
     }
     let mut rows: Vec<Row> = Vec::new();
-    for key in &order {
-        let group = &groups[key];
-        let first = group[0];
-        let (unit, higher) = figures
-            .get(&first.comparison)
-            .cloned()
-            .unwrap_or_default();
+    for layout in layouts {
+        for case in &layout.cases {
+            let Some(group) = groups.get(&(layout.name.as_str(), case.as_str())) else {
+                continue;
+            };
+            if let Some(row) = row_of(observations, layout, group, reference) {
+                rows.push(row);
+            }
+        }
+    }
+    name_fastest_baselines(&mut rows);
+    rows
+}
+
+/// One row: `group` is the observations of one case of `layout`.
+fn row_of(
+    observations: &[Observation],
+    layout: &Layout,
+    group: &[&Observation],
+    reference: &Reference,
+) -> Option<Row> {
+    {
+        let first = *group.first()?;
+        let (unit, higher) = (layout.unit.clone(), layout.higher_is_better);
         let in_comparison: Vec<&Observation> = observations
             .iter()
             .filter(|other| other.comparison == first.comparison)
             .collect();
         let has_baselines = in_comparison.iter().any(|other| other.baseline);
-        let first_case = in_comparison.first().map(|other| other.case.clone());
+        let first_case = layout.cases.first().cloned();
         let named = match reference {
             Reference::Case(label) => Some(label.clone()),
             Reference::Auto if !has_baselines => first_case,
@@ -185,7 +212,7 @@ pub fn aggregate(
             let values: Vec<f64> = group.iter().filter_map(|o| of(&o.sample)).collect();
             Summary::of(&values)
         };
-        rows.push(Row {
+        Some(Row {
             workload: first.comparison.clone(),
             backend: first.case.clone(),
             runtime: first.runtime.clone(),
@@ -212,8 +239,11 @@ pub fn aggregate(
             peak_rss: measure(&|s| s.peak_rss.map(|bytes| bytes as f64)),
             throughput: measure(&|s| s.throughput()),
             virtual_ms: measure(&|s| s.virtual_time.map(|t| t.as_secs_f64() * 1e3)),
-        });
+        })
     }
+}
+
+fn name_fastest_baselines(rows: &mut [Row]) {
     // Without a named reference the ratio is against the best baseline of each run; the row
     // names the baseline that is best by median, for the reader.
     let mut fastest: BTreeMap<String, (f64, String)> = BTreeMap::new();
@@ -227,10 +257,9 @@ pub fn aggregate(
             *entry = (row.figure.median, row.backend.clone());
         }
     }
-    for row in &mut rows {
+    for row in rows.iter_mut() {
         row.fastest_baseline = fastest.get(&row.workload).map(|(_, label)| label.clone());
     }
-    rows
 }
 
 /// The better of two figures.

@@ -1,10 +1,9 @@
 //! The statistics on synthetic timings: summaries, per-run ratios and their references.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use ferry_compare::Sample;
-use ferry_compare::stats::{Observation, Reference, Row, Summary, aggregate, median};
+use ferry_compare::stats::{Layout, Observation, Reference, Row, Summary, aggregate, median};
 
 fn sample(value: f64) -> Sample {
     Sample {
@@ -29,8 +28,20 @@ fn observation(case: &str, runtime: &str, baseline: bool, run: usize, value: f64
     }
 }
 
-fn figures(higher_is_better: bool) -> BTreeMap<String, (String, bool)> {
-    BTreeMap::from([("w".to_owned(), ("ms".to_owned(), higher_is_better))])
+/// The layout of `observations`' one comparison, its cases in order of appearance.
+fn layout(observations: &[Observation], higher_is_better: bool) -> Vec<Layout> {
+    let mut cases: Vec<String> = Vec::new();
+    for observation in observations {
+        if !cases.contains(&observation.case) {
+            cases.push(observation.case.clone());
+        }
+    }
+    vec![Layout {
+        name: "w".to_owned(),
+        unit: "ms".to_owned(),
+        higher_is_better,
+        cases,
+    }]
 }
 
 fn row<'a>(rows: &'a [Row], case: &str) -> &'a Row {
@@ -57,7 +68,7 @@ fn ratios_pair_samples_of_the_same_run() {
         observation("ferry", "rt", false, 2, 3.0),
         observation("base", "rt", true, 2, 2.0),
     ];
-    let rows = aggregate(&observations, &figures(false), &Reference::Auto);
+    let rows = aggregate(&observations, &layout(&observations, false), &Reference::Auto);
     let ferry = row(&rows, "ferry");
     assert_eq!(ferry.ratio_to_reference, Some(1.5));
     assert_eq!(ferry.ratio_to_same_runtime, Some(1.5));
@@ -81,7 +92,7 @@ fn the_best_baseline_is_taken_run_by_run() {
         observation("a", "x", true, 1, 20.0),
         observation("b", "y", true, 1, 4.0),
     ];
-    let rows = aggregate(&observations, &figures(false), &Reference::BestBaseline);
+    let rows = aggregate(&observations, &layout(&observations, false), &Reference::BestBaseline);
     let ferry = row(&rows, "ferry");
     // Ratios 2.0 and 2.5: the median is 2.25.
     assert_eq!(ferry.ratio_to_reference, Some(2.25));
@@ -96,7 +107,7 @@ fn where_higher_is_better_the_best_baseline_is_the_largest() {
         observation("slow", "rt", true, 0, 50.0),
         observation("fast", "rt", true, 0, 100.0),
     ];
-    let rows = aggregate(&observations, &figures(true), &Reference::Auto);
+    let rows = aggregate(&observations, &layout(&observations, true), &Reference::Auto);
     assert_eq!(row(&rows, "ferry").ratio_to_reference, Some(0.9));
     assert_eq!(row(&rows, "ferry").fastest_baseline.as_deref(), Some("fast"));
     assert!(row(&rows, "ferry").higher_is_better);
@@ -111,7 +122,7 @@ fn a_named_reference_is_used_in_every_run() {
         observation("smol", "smol", false, 1, 2.0),
     ];
     let reference = Reference::Case("smol".to_owned());
-    let rows = aggregate(&observations, &figures(false), &reference);
+    let rows = aggregate(&observations, &layout(&observations, false), &reference);
     assert_eq!(row(&rows, "tokio-ct").ratio_to_reference, Some(2.5));
     assert_eq!(row(&rows, "smol").ratio_to_reference, Some(1.0));
     assert_eq!(row(&rows, "smol").reference.as_deref(), Some("smol"));
@@ -123,12 +134,12 @@ fn without_baselines_the_first_case_is_the_reference() {
         observation("tokio-ct", "tokio-ct", false, 0, 4.0),
         observation("smol", "smol", false, 0, 2.0),
     ];
-    let rows = aggregate(&observations, &figures(false), &Reference::Auto);
+    let rows = aggregate(&observations, &layout(&observations, false), &Reference::Auto);
     assert_eq!(row(&rows, "smol").ratio_to_reference, Some(0.5));
     assert_eq!(row(&rows, "smol").reference.as_deref(), Some("tokio-ct"));
     assert_eq!(row(&rows, "smol").ratio_to_same_runtime, None);
     // With only baselines asked for and none present there is no ratio.
-    let rows = aggregate(&observations, &figures(false), &Reference::BestBaseline);
+    let rows = aggregate(&observations, &layout(&observations, false), &Reference::BestBaseline);
     assert_eq!(row(&rows, "smol").ratio_to_reference, None);
 }
 
@@ -138,7 +149,7 @@ fn every_measure_is_summarised() {
         observation("a", "rt", false, 0, 100.0),
         observation("a", "rt", false, 1, 300.0),
     ];
-    let rows = aggregate(&observations, &figures(false), &Reference::Auto);
+    let rows = aggregate(&observations, &layout(&observations, false), &Reference::Auto);
     let a = row(&rows, "a");
     assert_eq!(a.wall_ms.median, 200.0);
     assert_eq!(a.cpu_ms.unwrap().max, 150.0);
@@ -148,4 +159,24 @@ fn every_measure_is_summarised() {
     assert_eq!((throughput.min, throughput.max), (10.0 / 0.3, 100.0));
     assert_eq!(a.virtual_ms, None);
     assert_eq!(a.size, 10);
+}
+
+#[test]
+fn rows_follow_the_order_cases_were_added_and_the_first_added_is_the_reference() {
+    // Run 0 started with `b` (rotation), but `a` was added first.
+    let observations = [
+        observation("b", "rt", false, 0, 2.0),
+        observation("a", "rt", false, 0, 4.0),
+    ];
+    let layouts = vec![Layout {
+        name: "w".to_owned(),
+        unit: "ms".to_owned(),
+        higher_is_better: false,
+        cases: vec!["a".to_owned(), "b".to_owned(), "never-ran".to_owned()],
+    }];
+    let rows = aggregate(&observations, &layouts, &Reference::Auto);
+    let labels: Vec<&str> = rows.iter().map(|row| row.backend.as_str()).collect();
+    assert_eq!(labels, ["a", "b"]);
+    assert_eq!(rows[1].ratio_to_reference, Some(0.5));
+    assert_eq!(rows[1].reference.as_deref(), Some("a"));
 }
