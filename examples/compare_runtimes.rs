@@ -123,7 +123,8 @@ impl Workload for EnrichCsv {
         fs.create_dir_all(&dir).await?;
         let input = dir.join("orders.csv");
         let output = dir.join("priced.jsonl");
-        fs.write_atomic(&input, Self::csv(orders).as_bytes()).await?;
+        fs.write_atomic(&input, Self::csv(orders).as_bytes())
+            .await?;
 
         let base = Arc::new(self.base.clone());
         let enrich = move |order: Order| {
@@ -138,13 +139,11 @@ impl Workload for EnrichCsv {
         .then(WriteJsonLines::new("write", fs.clone(), output));
         let ctx = PipelineContext::new(env.rt().clone());
         let written = pipeline.run(vec![input], &ctx).await?;
-        Ok(Report::new()
-            .items(written.len() as u64)
-            .note(format!(
-                "enrich-csv: {} of {orders} orders written per run, {} skipped (malformed rows)",
-                written.len(),
-                ctx.skipped().len()
-            )))
+        Ok(Report::new().items(written.len() as u64).note(format!(
+            "enrich-csv: {} of {orders} orders written per run, {} skipped (malformed rows)",
+            written.len(),
+            ctx.skipped().len()
+        )))
     }
 }
 

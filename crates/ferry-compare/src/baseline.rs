@@ -195,7 +195,9 @@ pub fn compare(saved: &SavedRun, rows: &[Row]) -> Vec<Option<Change>> {
                 .rows
                 .iter()
                 .find(|old| {
-                    old.workload == row.workload && old.backend == row.backend && old.unit == row.unit
+                    old.workload == row.workload
+                        && old.backend == row.backend
+                        && old.unit == row.unit
                 })
                 .map(|old| judge(&old.figure, &row.figure, row.higher_is_better))
         })

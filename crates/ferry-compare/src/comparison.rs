@@ -315,10 +315,12 @@ fn sample(
     virtual_time: Option<std::time::Duration>,
 ) -> Result<Sample, CaseError> {
     let wall = report.timed_wall().unwrap_or(readings.wall);
-    let value = figure.of(wall, &report).map_err(|needs| CaseError::Figure {
-        unit: figure.unit().to_owned(),
-        needs,
-    })?;
+    let value = figure
+        .of(wall, &report)
+        .map_err(|needs| CaseError::Figure {
+            unit: figure.unit().to_owned(),
+            needs,
+        })?;
     let mut notes = report.notes().to_vec();
     if !readings.peak_reset && readings.peak_rss.is_some() {
         notes.push(

@@ -232,8 +232,8 @@ impl Harness {
                 regressed.len()
             );
         }
-        let failed = !outcome.failures.is_empty()
-            || (config.fail_on_regression && !regressed.is_empty());
+        let failed =
+            !outcome.failures.is_empty() || (config.fail_on_regression && !regressed.is_empty());
         Ok(if failed {
             ExitCode::FAILURE
         } else {
@@ -371,7 +371,9 @@ impl Harness {
             .filter(|c| config.only.is_empty() || config.only.contains(&c.name))
             .collect();
         if let stats::Reference::Case(label) = &config.reference {
-            let found = selected.iter().any(|c| c.labels().contains(&label.as_str()));
+            let found = selected
+                .iter()
+                .any(|c| c.labels().contains(&label.as_str()));
             if !found {
                 let labels: Vec<&str> = selected.iter().flat_map(|c| c.labels()).collect();
                 return Err(HarnessError::Unknown {
@@ -437,7 +439,9 @@ fn run_in_child(comparison: &str, case: &str, sizes: &Sizes) -> Result<Sample, C
         .output()
         .map_err(|error| CaseError::Child(format!("cannot start {}: {error}", exe.display())))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let line = stdout.lines().find_map(|line| line.strip_prefix(SAMPLE_PREFIX));
+    let line = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix(SAMPLE_PREFIX));
     match line {
         Some(line) if output.status.success() => serde_json::from_str(line)
             .map_err(|error| CaseError::Child(format!("unreadable sample {line:?}: {error}"))),

@@ -225,7 +225,11 @@ fn row_of(
                 max: f64::NAN,
             }),
             samples,
-            size: group.iter().filter_map(|o| o.sample.items).max().unwrap_or(0),
+            size: group
+                .iter()
+                .filter_map(|o| o.sample.items)
+                .max()
+                .unwrap_or(0),
             ratio_to_reference,
             reference: named,
             fastest_baseline: None,

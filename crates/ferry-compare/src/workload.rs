@@ -5,9 +5,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferry_rt::Runtime;
 use ferry_fs::FileSystem;
 use ferry_http::{HttpClient, HttpSettings};
+use ferry_rt::Runtime;
 use serde::{Deserialize, Serialize};
 
 /// Size overrides every run gets: `--quick`, `--items N` and `--concurrency N`.

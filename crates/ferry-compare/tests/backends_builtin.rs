@@ -9,8 +9,8 @@ use ferry_compare::backends::Mock;
 use ferry_compare::{Comparison, Config, Env, Figure, Harness, Report, Sizes, Workload};
 use ferry_fs::FileSystem;
 use ferry_http::{HttpClientExt, HttpSettings};
-use ferry_rt::{SpawnExt, Timer};
 use ferry_mock::http::Respond;
+use ferry_rt::{SpawnExt, Timer};
 
 /// Spawns tasks that sleep, then writes and reads back a file in `dir`.
 struct SpawnSleepFile {
@@ -73,7 +73,12 @@ fn one_workload_runs_on_tokio_ct_tokio_mt_smol_and_the_mock() {
     let labels: Vec<&str> = outcome.rows.iter().map(|r| r.backend.as_str()).collect();
     assert_eq!(
         labels,
-        ["ferry tokio-ct", "ferry tokio-mt", "ferry smol", "ferry mock"]
+        [
+            "ferry tokio-ct",
+            "ferry tokio-mt",
+            "ferry smol",
+            "ferry mock"
+        ]
     );
     for row in &outcome.rows {
         let virtual_time = row.virtual_ms.map(|v| v.median);
@@ -96,7 +101,9 @@ impl Workload for FetchOne {
     type Error = ferry_http::HttpError;
 
     async fn run<E: Env>(self: Arc<Self>, env: E, _: Sizes) -> Result<Report, Self::Error> {
-        let client = env.http(HttpSettings::default()).expect("a mock client builds");
+        let client = env
+            .http(HttpSettings::default())
+            .expect("a mock client builds");
         let body = client
             .get("http://api.test/items/1")
             .send()
@@ -131,5 +138,8 @@ fn the_mocks_http_script_answers_the_workloads_requests_in_virtual_time() {
     // Without a script the request finds no route: reported, not dropped.
     assert_eq!(outcome.failures.len(), 1);
     let error = outcome.failures[0].error.to_string();
-    assert!(error.contains("no mock route matches GET /items/1"), "{error}");
+    assert!(
+        error.contains("no mock route matches GET /items/1"),
+        "{error}"
+    );
 }

@@ -110,7 +110,10 @@ fn baseline_names_must_be_plain_file_names() {
     let dir = tempfile::tempdir().unwrap();
     for bad in ["", "../up", ".hidden", "a/b", "with space"] {
         assert!(
-            matches!(baseline::path_of(dir.path(), bad), Err(BaselineError::BadName(_))),
+            matches!(
+                baseline::path_of(dir.path(), bad),
+                Err(BaselineError::BadName(_))
+            ),
             "{bad:?} was accepted"
         );
     }

@@ -163,7 +163,13 @@ fn unknown_names_are_errors_that_list_the_known_ones() {
     let mut config = Config::quiet(1);
     config.only = vec!["nope".to_owned()];
     let error = harness.run(&config).unwrap_err();
-    assert!(matches!(error, HarnessError::Unknown { what: "comparison", .. }));
+    assert!(matches!(
+        error,
+        HarnessError::Unknown {
+            what: "comparison",
+            ..
+        }
+    ));
     assert!(error.to_string().contains("logged"));
     let mut config = Config::quiet(1);
     config.reference = Reference::Case("d".to_owned());

@@ -68,7 +68,11 @@ fn ratios_pair_samples_of_the_same_run() {
         observation("ferry", "rt", false, 2, 3.0),
         observation("base", "rt", true, 2, 2.0),
     ];
-    let rows = aggregate(&observations, &layout(&observations, false), &Reference::Auto);
+    let rows = aggregate(
+        &observations,
+        &layout(&observations, false),
+        &Reference::Auto,
+    );
     let ferry = row(&rows, "ferry");
     assert_eq!(ferry.ratio_to_reference, Some(1.5));
     assert_eq!(ferry.ratio_to_same_runtime, Some(1.5));
@@ -92,7 +96,11 @@ fn the_best_baseline_is_taken_run_by_run() {
         observation("a", "x", true, 1, 20.0),
         observation("b", "y", true, 1, 4.0),
     ];
-    let rows = aggregate(&observations, &layout(&observations, false), &Reference::BestBaseline);
+    let rows = aggregate(
+        &observations,
+        &layout(&observations, false),
+        &Reference::BestBaseline,
+    );
     let ferry = row(&rows, "ferry");
     // Ratios 2.0 and 2.5: the median is 2.25.
     assert_eq!(ferry.ratio_to_reference, Some(2.25));
@@ -107,9 +115,16 @@ fn where_higher_is_better_the_best_baseline_is_the_largest() {
         observation("slow", "rt", true, 0, 50.0),
         observation("fast", "rt", true, 0, 100.0),
     ];
-    let rows = aggregate(&observations, &layout(&observations, true), &Reference::Auto);
+    let rows = aggregate(
+        &observations,
+        &layout(&observations, true),
+        &Reference::Auto,
+    );
     assert_eq!(row(&rows, "ferry").ratio_to_reference, Some(0.9));
-    assert_eq!(row(&rows, "ferry").fastest_baseline.as_deref(), Some("fast"));
+    assert_eq!(
+        row(&rows, "ferry").fastest_baseline.as_deref(),
+        Some("fast")
+    );
     assert!(row(&rows, "ferry").higher_is_better);
 }
 
@@ -134,12 +149,20 @@ fn without_baselines_the_first_case_is_the_reference() {
         observation("tokio-ct", "tokio-ct", false, 0, 4.0),
         observation("smol", "smol", false, 0, 2.0),
     ];
-    let rows = aggregate(&observations, &layout(&observations, false), &Reference::Auto);
+    let rows = aggregate(
+        &observations,
+        &layout(&observations, false),
+        &Reference::Auto,
+    );
     assert_eq!(row(&rows, "smol").ratio_to_reference, Some(0.5));
     assert_eq!(row(&rows, "smol").reference.as_deref(), Some("tokio-ct"));
     assert_eq!(row(&rows, "smol").ratio_to_same_runtime, None);
     // With only baselines asked for and none present there is no ratio.
-    let rows = aggregate(&observations, &layout(&observations, false), &Reference::BestBaseline);
+    let rows = aggregate(
+        &observations,
+        &layout(&observations, false),
+        &Reference::BestBaseline,
+    );
     assert_eq!(row(&rows, "smol").ratio_to_reference, None);
 }
 
@@ -149,7 +172,11 @@ fn every_measure_is_summarised() {
         observation("a", "rt", false, 0, 100.0),
         observation("a", "rt", false, 1, 300.0),
     ];
-    let rows = aggregate(&observations, &layout(&observations, false), &Reference::Auto);
+    let rows = aggregate(
+        &observations,
+        &layout(&observations, false),
+        &Reference::Auto,
+    );
     let a = row(&rows, "a");
     assert_eq!(a.wall_ms.median, 200.0);
     assert_eq!(a.cpu_ms.unwrap().max, 150.0);

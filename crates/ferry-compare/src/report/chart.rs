@@ -77,7 +77,11 @@ fn draw(
             row.backend,
             if row.baseline { " (baseline)" } else { "" }
         );
-        root.draw(&Text::new(label, (12, y + 8), ("sans-serif", 14).into_font()))?;
+        root.draw(&Text::new(
+            label,
+            (12, y + 8),
+            ("sans-serif", 14).into_font(),
+        ))?;
         root.draw(&Rectangle::new(
             [
                 (LABEL_WIDTH, y + 4),

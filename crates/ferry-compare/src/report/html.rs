@@ -56,7 +56,9 @@ pub fn html(outcome: &Outcome, charts: &[(String, String)]) -> String {
 /// An SVG file starts with an XML declaration, which has no place inside HTML.
 fn strip_xml_declaration(svg: &str) -> &str {
     match svg.strip_prefix("<?xml") {
-        Some(rest) => rest.find("?>").map_or(svg, |end| rest[end + 2..].trim_start()),
+        Some(rest) => rest
+            .find("?>")
+            .map_or(svg, |end| rest[end + 2..].trim_start()),
         None => svg,
     }
 }

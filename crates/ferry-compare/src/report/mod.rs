@@ -30,7 +30,11 @@ pub fn table(outcome: &Outcome) -> String {
             figure(row.figure.median),
             figure(row.figure.min),
             figure(row.figure.max),
-            format!("{}{}", row.unit, if row.higher_is_better { " ^" } else { "" }),
+            format!(
+                "{}{}",
+                row.unit,
+                if row.higher_is_better { " ^" } else { "" }
+            ),
             ratio(row.ratio_to_reference),
             ratio(row.ratio_to_same_runtime),
             row.cpu_ms.map_or_else(dash, |s| figure(s.median)),
@@ -50,7 +54,13 @@ pub fn table(outcome: &Outcome) -> String {
         ]);
     }
     let widths: Vec<usize> = (0..header.len())
-        .map(|column| lines.iter().map(|line| line[column].chars().count()).max().unwrap_or(0))
+        .map(|column| {
+            lines
+                .iter()
+                .map(|line| line[column].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = format!("\n{}\n", outcome.title);
     for (index, line) in lines.iter().enumerate() {
@@ -124,9 +134,10 @@ fn ratio(value: Option<f64>) -> String {
 /// of what was measured.
 pub fn to_json(outcome: &Outcome) -> String {
     let summary = |s: Option<Summary>| {
-        s.map_or(Value::Null, |s| {
-            json!({ "median": number(s.median), "min": number(s.min), "max": number(s.max) })
-        })
+        s.map_or(
+            Value::Null,
+            |s| json!({ "median": number(s.median), "min": number(s.min), "max": number(s.max) }),
+        )
     };
     let rows: Vec<Value> = outcome
         .rows
