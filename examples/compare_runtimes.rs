@@ -175,7 +175,7 @@ fn main() -> ExitCode {
         dir: dir.path().to_owned(),
     };
     Harness::new("compare_runtimes: the tour's CSV-enrich pipeline on every backend")
-        .add(
+        .compare(
             Comparison::new("enrich-csv", Figure::wall_ms())
                 .summary(
                     "read a CSV of orders, GET /items/{id} for each (10 at a time), write JSON \

@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     workloads::ALL
         .iter()
         .fold(Harness::new("ferry-bench"), |harness, workload| {
-            harness.add(workload.comparison())
+            harness.compare(workload.comparison())
         })
         .main()
 }

@@ -37,7 +37,7 @@ impl BackendError {
 /// The crate has one per built-in backend (`TokioCt`, `TokioMt`, `Smol`, `Mock`, behind the
 /// features of the same names); any other runtime joins by implementing this trait and
 /// [`Env`], and is then registered like the built-in ones with
-/// [`Comparison::on`](crate::Comparison::on).
+/// [`WithWorkload::on`](crate::WithWorkload::on).
 ///
 /// `block_on` must build a new runtime for every call, so that no state (cached tasks, grown
 /// buffers, warm connection pools) carries from one run to the next.

@@ -143,7 +143,7 @@ impl Outcome {
 ///     }
 /// }
 ///
-/// let harness = Harness::new("timeouts").add(
+/// let harness = Harness::new("timeouts").compare(
 ///     Comparison::new("timeouts", Figure::nanos_per("timeout"))
 ///         .workload(Timeouts)
 ///         .on(Mock::new())
@@ -172,7 +172,7 @@ impl Harness {
     }
 
     /// Adds a comparison.
-    pub fn add(mut self, comparison: impl Into<Comparison>) -> Self {
+    pub fn compare(mut self, comparison: impl Into<Comparison>) -> Self {
         self.comparisons.push(comparison.into());
         self
     }

@@ -60,7 +60,7 @@
 //! }
 //!
 //! let outcome = Harness::new("sleepers")
-//!     .add(
+//!     .compare(
 //!         Comparison::new("sleepers", Figure::nanos_per("task"))
 //!             .workload(Sleepers)
 //!             .on(Mock::new())

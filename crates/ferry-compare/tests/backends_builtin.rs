@@ -59,7 +59,7 @@ impl Workload for SpawnSleepFile {
 fn one_workload_runs_on_tokio_ct_tokio_mt_smol_and_the_mock() {
     let dir = tempfile::tempdir().unwrap();
     let outcome = Harness::new("builtin")
-        .add(
+        .compare(
             Comparison::new("spawn-sleep-file", Figure::wall_ms())
                 .workload(SpawnSleepFile {
                     dir: dir.path().to_owned(),
@@ -124,7 +124,7 @@ fn the_mocks_http_script_answers_the_workloads_requests_in_virtual_time() {
         )
     });
     let outcome = Harness::new("http")
-        .add(
+        .compare(
             Comparison::new("fetch", Figure::custom("bytes", true))
                 .workload(FetchOne)
                 .on(scripted)

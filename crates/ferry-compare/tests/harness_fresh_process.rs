@@ -22,7 +22,7 @@ impl Workload for WhichProcess {
 }
 
 fn harness() -> Harness {
-    Harness::new("fresh").add(
+    Harness::new("fresh").compare(
         Comparison::new("which-process", Figure::wall_ms())
             .workload(WhichProcess)
             .on(Mock::new())

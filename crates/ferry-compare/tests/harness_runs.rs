@@ -51,7 +51,7 @@ fn three_mocks(log: &Arc<Mutex<Vec<String>>>) -> Comparison {
 #[test]
 fn cases_interleave_and_rotate_and_warm_up_rounds_are_discarded() {
     let log = Arc::new(Mutex::new(Vec::new()));
-    let harness = Harness::new("t").add(three_mocks(&log));
+    let harness = Harness::new("t").compare(three_mocks(&log));
     let config = Config {
         warmup: 1,
         ..Config::quiet(3)
@@ -72,7 +72,7 @@ fn cases_interleave_and_rotate_and_warm_up_rounds_are_discarded() {
 #[test]
 fn sizes_reach_the_workload() {
     let log = Arc::new(Mutex::new(Vec::new()));
-    let harness = Harness::new("t").add(three_mocks(&log));
+    let harness = Harness::new("t").compare(three_mocks(&log));
     let mut config = Config::quiet(1);
     config.sizes.quick = true;
     let outcome = harness.run(&config).unwrap();
@@ -90,7 +90,7 @@ fn a_failing_case_is_reported_and_the_others_still_run() {
         .on(Mock::new().named("failing"))
         .on(Mock::new().named("fine"));
     let outcome = Harness::new("t")
-        .add(comparison)
+        .compare(comparison)
         .run(&Config::quiet(2))
         .unwrap();
     assert_eq!(outcome.failures.len(), 2);
@@ -113,7 +113,7 @@ fn a_figure_that_needs_an_item_count_fails_without_one() {
         |_: &Sizes| Ok::<_, Asked>(Report::new()),
     );
     let outcome = Harness::new("t")
-        .add(comparison)
+        .compare(comparison)
         .run(&Config::quiet(1))
         .unwrap();
     let error = &outcome.failures[0].error;
@@ -131,7 +131,7 @@ fn a_panicking_case_is_a_failure_not_a_crash() {
             Ok::<_, Asked>(Report::new())
         });
     let outcome = Harness::new("t")
-        .add(comparison)
+        .compare(comparison)
         .run(&Config::quiet(1))
         .unwrap();
     assert!(matches!(&outcome.failures[0].error, CaseError::Panicked(m) if m == "kaboom"));
@@ -147,7 +147,7 @@ fn baselines_are_the_default_reference_and_custom_figures_are_ranked() {
             Ok::<_, Asked>(Report::new().value(200.0))
         });
     let outcome = Harness::new("t")
-        .add(comparison)
+        .compare(comparison)
         .run(&Config::quiet(2))
         .unwrap();
     let ours = &outcome.rows[0];
@@ -159,7 +159,7 @@ fn baselines_are_the_default_reference_and_custom_figures_are_ranked() {
 #[test]
 fn unknown_names_are_errors_that_list_the_known_ones() {
     let log = Arc::new(Mutex::new(Vec::new()));
-    let harness = Harness::new("t").add(three_mocks(&log));
+    let harness = Harness::new("t").compare(three_mocks(&log));
     let mut config = Config::quiet(1);
     config.only = vec!["nope".to_owned()];
     let error = harness.run(&config).unwrap_err();
@@ -182,7 +182,7 @@ fn unknown_names_are_errors_that_list_the_known_ones() {
 fn the_outputs_hold_every_row_and_chart() {
     let log = Arc::new(Mutex::new(Vec::new()));
     let outcome = Harness::new("ferry on mocks")
-        .add(three_mocks(&log))
+        .compare(three_mocks(&log))
         .run(&Config::quiet(2))
         .unwrap();
     let table = ferry_compare::report::table(&outcome);
