@@ -132,8 +132,14 @@ fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", b"5").is_ok()
 }
 
-/// A `kB` field of `/proc/self/status`, in bytes.
-pub(crate) fn status_field(status: &str, name: &str) -> Option<u64> {
+/// A `kB` field (`VmRSS:`, `VmHWM:`) of the text of `/proc/self/status`, in bytes.
+///
+/// ```
+/// use ferry_compare::measure::status_field;
+///
+/// assert_eq!(status_field("VmRSS:\t  12 kB\n", "VmRSS:"), Some(12 * 1024));
+/// ```
+pub fn status_field(status: &str, name: &str) -> Option<u64> {
     status
         .lines()
         .find_map(|line| line.strip_prefix(name))

@@ -5,7 +5,6 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Instant;
 
-use ferry_compare::backends::{Mock, Smol, TokioCt, TokioMt};
 use ferry_compare::{Comparison, Env, Report};
 use futures::StreamExt;
 
@@ -21,10 +20,7 @@ pub(crate) fn generic(comparison: Comparison) -> Comparison {
     comparison
         .workload(FerryFanOut)
         .label_prefix("ferry ")
-        .on(TokioCt::new())
-        .on(TokioMt::new())
-        .on(Smol::new())
-        .on(Mock::new())
+        .on_enabled_backends()
         .done()
 }
 

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use ferry_compare::backends::{Mock, Smol, TokioCt, TokioMt};
 use ferry_compare::{Comparison, Env, Report};
 use ferry_core::{JoinError, Spawn, SpawnExt};
 
@@ -18,10 +17,7 @@ pub(crate) fn generic(comparison: Comparison) -> Comparison {
     comparison
         .workload(FerrySpawn)
         .label_prefix("ferry ")
-        .on(TokioCt::new())
-        .on(TokioMt::new())
-        .on(Smol::new())
-        .on(Mock::new())
+        .on_enabled_backends()
         .done()
 }
 

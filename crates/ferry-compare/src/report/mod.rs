@@ -80,11 +80,14 @@ pub fn table(outcome: &Outcome) -> String {
             out.push('\n');
         }
     }
+    if outcome.rows.iter().any(|row| row.baseline) {
+        out.push_str("\n* baseline (the library used directly).");
+    }
     let _ = write!(
         out,
-        "\n* baseline (the library used directly). median/min/max over {} runs. Less is better, \
-         except units marked ^.\nvs ref: median over runs of value / the reference in the same \
-         run ({}). vs same: against the best baseline on the same runtime.\n",
+        "\nmedian/min/max over {} runs. Less is better, except units marked ^.\nvs ref: median \
+         over runs of value / the reference in the same run ({}). vs same: against the best \
+         baseline on the same runtime.\n",
         outcome.runs,
         reference_words(&outcome.rows)
     );
