@@ -6,16 +6,17 @@
 //! run's median `m`, min-max spread and the new run's own spread, it has
 //!
 //! - **regressed** when the new median is worse than the *worst* saved run, the new *best* run
-//!   is still worse than the saved median, and the medians differ by more than 2 %;
+//!   is still worse than the saved median, and the medians differ by more than 5 %;
 //! - **improved** in the mirror case (new median better than the best saved run, new worst run
-//!   better than the saved median, more than 2 % apart);
+//!   better than the saved median, more than 5 % apart);
 //! - **within noise** otherwise.
 //!
 //! The saved min and max are the noise that run itself showed, so a change has to clear it,
 //! and the new run's spread must clear the old median, so one lucky or unlucky run cannot
-//! decide. The 2 % floor keeps runs with almost no spread from flagging a rounding error. With
-//! one run a side the rule reduces to "more than 2 % apart"; use 5 or more runs to give it
-//! a spread to work with.
+//! decide. The 5 % floor keeps runs with almost no spread (a few runs of a short workload)
+//! from flagging the drift between two invocations of one binary (CPU frequency, caches, a
+//! neighbour on a shared machine). With one run a side the rule reduces to "more than 5 %
+//! apart"; use 5 or more runs to give it a spread to work with.
 
 use std::path::{Path, PathBuf};
 
@@ -24,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::stats::{Row, Summary};
 
 /// The least relative change of the medians that can count as a regression or improvement.
-pub const MIN_CHANGE: f64 = 0.02;
+pub const MIN_CHANGE: f64 = 0.05;
 
 /// The verdict on one case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -52,7 +52,7 @@ fn changes_under_the_floor_are_noise_even_without_spread() {
         Verdict::WithinNoise
     );
     assert_eq!(
-        judge(&old, &summary(103.0, 103.0, 103.0), false).verdict,
+        judge(&old, &summary(106.0, 106.0, 106.0), false).verdict,
         Verdict::Regressed
     );
 }

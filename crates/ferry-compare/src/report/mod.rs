@@ -95,7 +95,7 @@ pub fn table(outcome: &Outcome) -> String {
         let _ = writeln!(
             out,
             "change: against the saved run `{name}`; REGRESSED or improved only beyond its \
-             min-max spread and by more than 2 %."
+             min-max spread and by more than 5 %."
         );
     }
     for note in &outcome.notes {
