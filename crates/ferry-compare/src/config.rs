@@ -18,6 +18,7 @@ options:
   --warmup N          discarded runs before them (default 1)
   --fresh             run every case in a fresh process (peaks never mix)
   --only NAME[,NAME]  only these comparisons; repeatable
+  --case LABEL[,LABEL]  only these cases (`ferry smol`), for profiling one; repeatable
   --reference CASE    ratios against this case (default: the best baseline of each run, or
                       the first case where there are no baselines)
   --items N           the workloads' item count
@@ -53,6 +54,8 @@ pub struct Config {
     pub sizes: Sizes,
     /// Only the comparisons with these names (all when empty).
     pub only: Vec<String>,
+    /// Only the cases with these labels (all when empty).
+    pub cases: Vec<String>,
     /// What the ratios compare against.
     pub reference: Reference,
     /// Save the run under this name.
@@ -75,6 +78,7 @@ impl Default for Config {
             fresh: false,
             sizes: Sizes::default(),
             only: Vec::new(),
+            cases: Vec::new(),
             reference: Reference::Auto,
             save: None,
             baseline: None,
@@ -129,6 +133,12 @@ impl Config {
                 "--items" => config.sizes.items = Some(positive(flag, &value()?)?),
                 "--concurrency" => config.sizes.concurrency = Some(positive(flag, &value()?)?),
                 "--only" => config.only.extend(
+                    value()?
+                        .split(',')
+                        .filter(|name| !name.is_empty())
+                        .map(str::to_owned),
+                ),
+                "--case" => config.cases.extend(
                     value()?
                         .split(',')
                         .filter(|name| !name.is_empty())

@@ -264,6 +264,8 @@ impl Harness {
             }
             _ => None,
         };
+        let filtered = only_cases(selected, &config.cases)?;
+        let selected: Vec<&Comparison> = filtered.iter().collect();
         let rounds = config.warmup + config.runs;
         let total: usize = selected.iter().map(|c| c.cases.len() * rounds).sum();
         let progress = progress_bar(config.progress, total as u64);
@@ -420,6 +422,39 @@ impl Harness {
             }
         }
     }
+}
+
+/// The comparisons with only the cases `labels` names (all of them when it is empty);
+/// comparisons left with no case are dropped.
+fn only_cases(
+    selected: Vec<&Comparison>,
+    labels: &[String],
+) -> Result<Vec<Comparison>, HarnessError> {
+    if labels.is_empty() {
+        return Ok(selected.into_iter().cloned().collect());
+    }
+    for label in labels {
+        if !selected
+            .iter()
+            .any(|c| c.labels().contains(&label.as_str()))
+        {
+            let known: Vec<&str> = selected.iter().flat_map(|c| c.labels()).collect();
+            return Err(HarnessError::Unknown {
+                what: "case",
+                name: label.clone(),
+                known: known.join(", "),
+            });
+        }
+    }
+    Ok(selected
+        .into_iter()
+        .map(|comparison| {
+            let mut comparison = comparison.clone();
+            comparison.cases.retain(|case| labels.contains(&case.label));
+            comparison
+        })
+        .filter(|comparison| !comparison.cases.is_empty())
+        .collect())
 }
 
 /// Runs one case once in a fresh copy of this binary.

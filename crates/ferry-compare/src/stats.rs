@@ -171,80 +171,77 @@ fn row_of(
     group: &[&Observation],
     reference: &Reference,
 ) -> Option<Row> {
-    {
-        let first = *group.first()?;
-        let (unit, higher) = (layout.unit.clone(), layout.higher_is_better);
-        let in_comparison: Vec<&Observation> = observations
+    let first = *group.first()?;
+    let (unit, higher) = (layout.unit.clone(), layout.higher_is_better);
+    let in_comparison: Vec<&Observation> = observations
+        .iter()
+        .filter(|other| other.comparison == first.comparison)
+        .collect();
+    let has_baselines = in_comparison.iter().any(|other| other.baseline);
+    let first_case = layout.cases.first().cloned();
+    let named = match reference {
+        Reference::Case(label) => Some(label.clone()),
+        Reference::Auto if !has_baselines => first_case,
+        _ => None,
+    };
+    let per_run = |pick: &dyn Fn(&Observation) -> bool| {
+        let ratios: Vec<f64> = group
             .iter()
-            .filter(|other| other.comparison == first.comparison)
+            .filter_map(|observation| {
+                let reference = in_comparison
+                    .iter()
+                    .filter(|other| other.run == observation.run && pick(other))
+                    .map(|other| other.sample.value)
+                    .reduce(|a, b| best_of(a, b, higher))?;
+                (reference > 0.0).then(|| observation.sample.value / reference)
+            })
             .collect();
-        let has_baselines = in_comparison.iter().any(|other| other.baseline);
-        let first_case = layout.cases.first().cloned();
-        let named = match reference {
-            Reference::Case(label) => Some(label.clone()),
-            Reference::Auto if !has_baselines => first_case,
-            _ => None,
-        };
-        let per_run = |pick: &dyn Fn(&Observation) -> bool| {
-            let ratios: Vec<f64> = group
-                .iter()
-                .filter_map(|observation| {
-                    let reference = in_comparison
-                        .iter()
-                        .filter(|other| other.run == observation.run && pick(other))
-                        .map(|other| other.sample.value)
-                        .reduce(|a, b| best_of(a, b, higher))?;
-                    (reference > 0.0).then(|| observation.sample.value / reference)
-                })
-                .collect();
-            median(&ratios)
-        };
-        let ratio_to_reference = match &named {
-            Some(label) => per_run(&|other| &other.case == label),
-            None => per_run(&|other| other.baseline),
-        };
-        let ratio_to_same_runtime =
-            per_run(&|other| other.baseline && other.runtime == first.runtime);
-        let values: Vec<f64> = group.iter().map(|o| o.sample.value).collect();
-        let mut samples = values.clone();
-        samples.sort_by(f64::total_cmp);
-        let measure = |of: &dyn Fn(&Sample) -> Option<f64>| {
-            let values: Vec<f64> = group.iter().filter_map(|o| of(&o.sample)).collect();
-            Summary::of(&values)
-        };
-        Some(Row {
-            workload: first.comparison.clone(),
-            backend: first.case.clone(),
-            runtime: first.runtime.clone(),
-            baseline: first.baseline,
-            unit,
-            higher_is_better: higher,
-            figure: Summary::of(&values).unwrap_or(Summary {
-                median: f64::NAN,
-                min: f64::NAN,
-                max: f64::NAN,
-            }),
-            samples,
-            size: group
-                .iter()
-                .filter_map(|o| o.sample.items)
-                .max()
-                .unwrap_or(0),
-            ratio_to_reference,
-            reference: named,
-            fastest_baseline: None,
-            ratio_to_same_runtime,
-            wall_ms: measure(&|s| Some(s.wall.as_secs_f64() * 1e3)).unwrap_or(Summary {
-                median: f64::NAN,
-                min: f64::NAN,
-                max: f64::NAN,
-            }),
-            cpu_ms: measure(&|s| s.cpu.map(|cpu| cpu.as_secs_f64() * 1e3)),
-            peak_rss: measure(&|s| s.peak_rss.map(|bytes| bytes as f64)),
-            throughput: measure(&|s| s.throughput()),
-            virtual_ms: measure(&|s| s.virtual_time.map(|t| t.as_secs_f64() * 1e3)),
-        })
-    }
+        median(&ratios)
+    };
+    let ratio_to_reference = match &named {
+        Some(label) => per_run(&|other| &other.case == label),
+        None => per_run(&|other| other.baseline),
+    };
+    let ratio_to_same_runtime = per_run(&|other| other.baseline && other.runtime == first.runtime);
+    let values: Vec<f64> = group.iter().map(|o| o.sample.value).collect();
+    let mut samples = values.clone();
+    samples.sort_by(f64::total_cmp);
+    let measure = |of: &dyn Fn(&Sample) -> Option<f64>| {
+        let values: Vec<f64> = group.iter().filter_map(|o| of(&o.sample)).collect();
+        Summary::of(&values)
+    };
+    Some(Row {
+        workload: first.comparison.clone(),
+        backend: first.case.clone(),
+        runtime: first.runtime.clone(),
+        baseline: first.baseline,
+        unit,
+        higher_is_better: higher,
+        figure: Summary::of(&values).unwrap_or(Summary {
+            median: f64::NAN,
+            min: f64::NAN,
+            max: f64::NAN,
+        }),
+        samples,
+        size: group
+            .iter()
+            .filter_map(|o| o.sample.items)
+            .max()
+            .unwrap_or(0),
+        ratio_to_reference,
+        reference: named,
+        fastest_baseline: None,
+        ratio_to_same_runtime,
+        wall_ms: measure(&|s| Some(s.wall.as_secs_f64() * 1e3)).unwrap_or(Summary {
+            median: f64::NAN,
+            min: f64::NAN,
+            max: f64::NAN,
+        }),
+        cpu_ms: measure(&|s| s.cpu.map(|cpu| cpu.as_secs_f64() * 1e3)),
+        peak_rss: measure(&|s| s.peak_rss.map(|bytes| bytes as f64)),
+        throughput: measure(&|s| s.throughput()),
+        virtual_ms: measure(&|s| s.virtual_time.map(|t| t.as_secs_f64() * 1e3)),
+    })
 }
 
 fn name_fastest_baselines(rows: &mut [Row]) {

@@ -220,3 +220,19 @@ fn the_outputs_hold_every_row_and_chart() {
     assert!(html.contains("<svg") && html.contains("ferry on mocks"));
     assert!(!html.contains("<?xml"));
 }
+
+#[test]
+fn case_filters_run_only_the_named_cases() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let harness = Harness::new("t").compare(three_mocks(&log));
+    let mut config = Config::quiet(2);
+    config.cases = vec!["b".to_owned()];
+    let outcome = harness.run(&config).unwrap();
+    assert_eq!(log.lock().unwrap().join(" "), "b b");
+    assert_eq!(outcome.rows.len(), 1);
+    config.cases = vec!["z".to_owned()];
+    assert!(matches!(
+        harness.run(&config),
+        Err(HarnessError::Unknown { what: "case", .. })
+    ));
+}
