@@ -80,17 +80,22 @@ pub fn table(outcome: &Outcome) -> String {
             out.push('\n');
         }
     }
-    if outcome.rows.iter().any(|row| row.baseline) {
+    let baselines = outcome.rows.iter().any(|row| row.baseline);
+    if baselines {
         out.push_str("\n* baseline (the library used directly).");
     }
     let _ = write!(
         out,
         "\nmedian/min/max over {} runs. Less is better, except units marked ^.\nvs ref: median \
-         over runs of value / the reference in the same run ({}). vs same: against the best \
-         baseline on the same runtime.\n",
+         over runs of value / the reference in the same run ({}).",
         outcome.runs,
         reference_words(&outcome.rows)
     );
+    out.push_str(if baselines {
+        " vs same: against the best baseline on the same runtime.\n"
+    } else {
+        "\n"
+    });
     if let Some(name) = &outcome.baseline {
         let _ = writeln!(
             out,
