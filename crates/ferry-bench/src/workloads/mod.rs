@@ -18,6 +18,28 @@ mod spawn;
 
 pub(crate) use ferry_compare::Sizes;
 
+/// A ferry-compare workload whose run is `$body(runtime, sizes)`: an `async fn` written once,
+/// generic over the runtime, that times its own measured part (returns [`Measured`]).
+macro_rules! ferry_workload {
+    ($(#[$doc:meta])* $name:ident, $body:path) => {
+        $(#[$doc])*
+        pub(crate) struct $name;
+
+        impl ferry_compare::Workload for $name {
+            type Error = std::convert::Infallible;
+
+            async fn run<E: ferry_compare::Env>(
+                self: std::sync::Arc<Self>,
+                env: E,
+                sizes: ferry_compare::Sizes,
+            ) -> Result<ferry_compare::Report, Self::Error> {
+                Ok($body(env.rt().clone(), sizes).await.into_report())
+            }
+        }
+    };
+}
+pub(crate) use ferry_workload;
+
 /// One workload: a task measured the same way on several backends and baselines.
 #[derive(Debug)]
 pub(crate) struct Workload {
@@ -166,7 +188,7 @@ pub(crate) static ALL: &[Workload] = &[
         unit: "ns/op",
         higher_is_better: false,
         fresh_process: false,
-        generic: no_generic_cases,
+        generic: semaphore::uncontended_generic,
         cases: semaphore::uncontended_cases,
     },
     Workload {
@@ -176,7 +198,7 @@ pub(crate) static ALL: &[Workload] = &[
         unit: "ns/op",
         higher_is_better: false,
         fresh_process: false,
-        generic: no_generic_cases,
+        generic: semaphore::contended_generic,
         cases: semaphore::contended_cases,
     },
     Workload {
@@ -186,7 +208,7 @@ pub(crate) static ALL: &[Workload] = &[
         unit: "ns/item",
         higher_is_better: false,
         fresh_process: false,
-        generic: no_generic_cases,
+        generic: queue::generic,
         cases: queue::cases,
     },
     Workload {
