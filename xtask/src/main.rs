@@ -47,7 +47,7 @@ fn print_help() {
          ci     fmt check, dependency rules, clippy -D warnings, tests, docs -D warnings, bench smoke\n  \
          deps   check that ferry-core names no runtime and ferry-smol pulls in no tokio runtime\n  \
          packages  install the Debian packages the tests need (nginx, redis-server, ...) if missing\n  \
-         bench  the comparative benchmarks: table, target/ferry-bench/results.json, SVG charts\n  \
+         bench  the comparative benchmarks (ferry-compare): table, target/ferry-bench/ with\n         results.json, SVG charts and index.html\n  \
          help   this text\n\n{}",
         bench::help()
     );

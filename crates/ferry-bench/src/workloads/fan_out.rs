@@ -1,8 +1,11 @@
 //! Fan-out overhead: ready futures through ferry's map-with-limit vs `buffer_unordered`.
 
+use std::convert::Infallible;
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Instant;
 
+use ferry_compare::{Comparison, Env, Report};
 use futures::StreamExt;
 
 use super::{Case, Measured, Sizes, case};
@@ -12,20 +15,17 @@ const ITEMS: usize = 1_000_000;
 const QUICK_ITEMS: usize = 50_000;
 const LIMIT: usize = 1_000;
 
+/// ferry's cases: the workload written once, on every backend ferry-compare has.
+pub(crate) fn generic(comparison: Comparison) -> Comparison {
+    comparison
+        .workload(FerryFanOut)
+        .label_prefix("ferry ")
+        .on_enabled_backends()
+        .done()
+}
+
 pub(crate) fn cases() -> Vec<Case> {
     vec![
-        case("ferry tokio-ct", "tokio-ct", false, |s| {
-            backends::ferry_tokio_ct(|_rt| ferry_fan_out(s.clone()))
-        }),
-        case("ferry tokio-mt", "tokio-mt", false, |s| {
-            backends::ferry_tokio_mt(|_rt| ferry_fan_out(s.clone()))
-        }),
-        case("ferry smol", "smol", false, |s| {
-            backends::ferry_smol(|_rt| ferry_fan_out(s.clone()))
-        }),
-        case("ferry mock", "mock", false, |s| {
-            backends::ferry_mock(|_rt| ferry_fan_out(s.clone()))
-        }),
         case("buffer_unordered tokio-ct", "tokio-ct", true, |s| {
             backends::tokio_current_thread().block_on(buffer_unordered(s.clone()))
         }),
@@ -40,9 +40,19 @@ pub(crate) fn cases() -> Vec<Case> {
 
 /// The workload as a ferry user writes it; it needs no runtime handle, which is the point:
 /// the same code runs on every backend.
-async fn ferry_fan_out(sizes: Sizes) -> Measured {
-    let items = sizes.items(ITEMS, QUICK_ITEMS);
-    let limit = sizes.concurrency(LIMIT);
+struct FerryFanOut;
+
+impl ferry_compare::Workload for FerryFanOut {
+    type Error = Infallible;
+
+    async fn run<E: Env>(self: Arc<Self>, _env: E, sizes: Sizes) -> Result<Report, Infallible> {
+        let items = sizes.items(ITEMS, QUICK_ITEMS);
+        let limit = sizes.concurrency(LIMIT);
+        Ok(ferry_fan_out(items, limit).await.into_report())
+    }
+}
+
+async fn ferry_fan_out(items: usize, limit: usize) -> Measured {
     let start = Instant::now();
     let mut outputs = ferry_core::map_concurrent_unordered(
         0..items as u64,

@@ -223,6 +223,7 @@ fn uris(urls: Vec<String>) -> Vec<hyper::Uri> {
 fn rate(requests: usize, elapsed: Duration) -> Measured {
     Measured {
         value: requests as f64 / elapsed.as_secs_f64(),
+        elapsed: Some(elapsed),
         size: requests,
         notes: Vec::new(),
     }
@@ -233,6 +234,7 @@ fn efficiency(requests: usize, concurrency: usize, elapsed: Duration) -> Measure
     let waves = requests.div_ceil(concurrency) as u32;
     Measured {
         value: (DELAY * waves).as_secs_f64() / elapsed.as_secs_f64(),
+        elapsed: Some(elapsed),
         size: requests,
         notes: Vec::new(),
     }

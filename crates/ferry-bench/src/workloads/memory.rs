@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use ferry_compare::measure::status_field;
 use ferry_core::{Runtime, SpawnExt};
 
 use super::{Case, Measured, Sizes, case};
@@ -101,19 +102,7 @@ pub(crate) struct Rss {
 impl Rss {
     fn read() -> Self {
         let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix(name))
-                .and_then(|rest| {
-                    rest.trim()
-                        .trim_end_matches("kB")
-                        .trim()
-                        .parse::<u64>()
-                        .ok()
-                })
-                .map_or(0, |kib| kib * 1024)
-        };
+        let field = |name: &str| status_field(&status, name).unwrap_or(0);
         Self {
             now: field("VmRSS:"),
             peak: field("VmHWM:"),
@@ -125,6 +114,7 @@ impl Rss {
         let grown = self.peak.saturating_sub(before.now);
         Measured {
             value: grown as f64 / tasks as f64,
+            elapsed: None,
             size: tasks,
             notes: Vec::new(),
         }

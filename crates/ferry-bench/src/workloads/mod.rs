@@ -1,7 +1,11 @@
 //! The registry of workloads: what each measures, its unit, and its cases (one per backend
-//! or baseline).
+//! or baseline), each turned into a [`Comparison`] of ferry-compare, which runs and reports
+//! them.
 
+use std::convert::Infallible;
 use std::time::Duration;
+
+use ferry_compare::{Comparison, Figure, Report};
 
 mod fan_out;
 mod files;
@@ -12,39 +16,29 @@ mod queue;
 mod semaphore;
 mod spawn;
 
-/// Size overrides from the command line; each workload has its own defaults.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Sizes {
-    /// Small sizes for a smoke run.
-    pub(crate) quick: bool,
-    /// How many items (operations, tasks, files, requests) a workload handles.
-    pub(crate) items: Option<usize>,
-    /// How many at once, where the workload has a limit.
-    pub(crate) concurrency: Option<usize>,
-}
+pub(crate) use ferry_compare::Sizes;
 
-impl Sizes {
-    /// The item count: the override, else `quick` or `full`.
-    pub(crate) fn items(&self, full: usize, quick: usize) -> usize {
-        self.items.unwrap_or(if self.quick { quick } else { full })
-    }
+/// A ferry-compare workload whose run is `$body(runtime, sizes)`: an `async fn` written once,
+/// generic over the runtime, that times its own measured part (returns [`Measured`]).
+macro_rules! ferry_workload {
+    ($(#[$doc:meta])* $name:ident, $body:path) => {
+        $(#[$doc])*
+        pub(crate) struct $name;
 
-    /// The concurrency: the override, else `default`.
-    pub(crate) fn concurrency(&self, default: usize) -> usize {
-        self.concurrency.unwrap_or(default)
-    }
-}
+        impl ferry_compare::Workload for $name {
+            type Error = std::convert::Infallible;
 
-/// Whether a workload can run now.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Status {
-    /// It runs.
-    Ready,
-    /// It waits for a piece of ferry that has not landed; the text says which. (Kept for
-    /// workloads whose every case waits, such as the scripted-HTTP mock workload to come.)
-    #[allow(dead_code)]
-    Pending(&'static str),
+            async fn run<E: ferry_compare::Env>(
+                self: std::sync::Arc<Self>,
+                env: E,
+                sizes: ferry_compare::Sizes,
+            ) -> Result<ferry_compare::Report, Self::Error> {
+                Ok($body(env.rt().clone(), sizes).await.into_report())
+            }
+        }
+    };
 }
+pub(crate) use ferry_workload;
 
 /// One workload: a task measured the same way on several backends and baselines.
 #[derive(Debug)]
@@ -57,12 +51,45 @@ pub(crate) struct Workload {
     pub(crate) unit: &'static str,
     /// Whether a larger value is better (rates, efficiency); less is better otherwise.
     pub(crate) higher_is_better: bool,
-    /// Whether it runs now.
-    pub(crate) status: Status,
     /// Whether each case must run in a fresh process (peak memory would mix otherwise).
     pub(crate) fresh_process: bool,
-    /// The cases, in the order they run.
+    /// The cases written once against ferry's traits, run on ferry-compare's backends
+    /// (labelled `ferry <backend>`); they come first.
+    pub(crate) generic: fn(Comparison) -> Comparison,
+    /// The other cases (baselines, and ferry cases that need more than a backend gives), in
+    /// the order they run.
     pub(crate) cases: fn() -> Vec<Case>,
+}
+
+impl Workload {
+    /// The comparison ferry-compare runs: the generic cases, then the others.
+    pub(crate) fn comparison(&self) -> Comparison {
+        let figure = if let Some(item) = self.unit.strip_prefix("ns/") {
+            Figure::nanos_per(item)
+        } else if self.unit == "ms" {
+            Figure::wall_ms()
+        } else if self.unit == "req/s" {
+            Figure::per_second(self.unit)
+        } else {
+            Figure::custom(self.unit, self.higher_is_better)
+        };
+        let comparison = Comparison::new(self.name, figure)
+            .summary(self.summary)
+            .fresh_process(self.fresh_process);
+        (self.cases)()
+            .into_iter()
+            .fold((self.generic)(comparison), |comparison, case| {
+                let run = case.run;
+                comparison.case(case.backend, case.runtime, case.baseline, move |sizes| {
+                    Ok::<_, Infallible>(run(sizes).into_report())
+                })
+            })
+    }
+}
+
+/// No generic cases: every case is in the workload's list.
+fn no_generic_cases(comparison: Comparison) -> Comparison {
+    comparison
 }
 
 /// One backend or baseline of a workload.
@@ -81,8 +108,10 @@ pub(crate) struct Case {
 /// What one run of a case gives.
 #[derive(Debug)]
 pub(crate) struct Measured {
-    /// The figure, in the workload's unit.
+    /// The figure, in the workload's unit (what a custom unit reports as it is).
     pub(crate) value: f64,
+    /// The time the measured part took, where the figure derives from it.
+    pub(crate) elapsed: Option<Duration>,
     /// The size it ran at (items), for the record.
     pub(crate) size: usize,
     /// Anything the reader should know about the run.
@@ -94,6 +123,7 @@ impl Measured {
     pub(crate) fn per_item(elapsed: Duration, items: usize) -> Self {
         Self {
             value: elapsed.as_nanos() as f64 / items as f64,
+            elapsed: Some(elapsed),
             size: items,
             notes: Vec::new(),
         }
@@ -103,9 +133,25 @@ impl Measured {
     pub(crate) fn millis(elapsed: Duration, items: usize) -> Self {
         Self {
             value: elapsed.as_secs_f64() * 1e3,
+            elapsed: Some(elapsed),
             size: items,
             notes: Vec::new(),
         }
+    }
+}
+
+impl Measured {
+    /// The report ferry-compare takes: the items, the timed part, the value for a custom
+    /// unit, and the notes. ferry-compare derives ns/item, ms and req/s from the first two
+    /// as this crate did.
+    pub(crate) fn into_report(self) -> Report {
+        let mut report = Report::new().items(self.size as u64).value(self.value);
+        if let Some(elapsed) = self.elapsed {
+            report = report.timed(elapsed);
+        }
+        self.notes
+            .into_iter()
+            .fold(report, |report, note| report.note(note))
     }
 }
 
@@ -132,8 +178,8 @@ pub(crate) static ALL: &[Workload] = &[
                   futures' buffer_unordered",
         unit: "ns/item",
         higher_is_better: false,
-        status: Status::Ready,
         fresh_process: false,
+        generic: fan_out::generic,
         cases: fan_out::cases,
     },
     Workload {
@@ -141,8 +187,8 @@ pub(crate) static ALL: &[Workload] = &[
         summary: "1,000,000 acquire+release by one task vs tokio's and async-lock's semaphores",
         unit: "ns/op",
         higher_is_better: false,
-        status: Status::Ready,
         fresh_process: false,
+        generic: semaphore::uncontended_generic,
         cases: semaphore::uncontended_cases,
     },
     Workload {
@@ -151,8 +197,8 @@ pub(crate) static ALL: &[Workload] = &[
                   across one yield",
         unit: "ns/op",
         higher_is_better: false,
-        status: Status::Ready,
         fresh_process: false,
+        generic: semaphore::contended_generic,
         cases: semaphore::contended_cases,
     },
     Workload {
@@ -161,8 +207,8 @@ pub(crate) static ALL: &[Workload] = &[
                   (tokio mpsc: 1 consumer)",
         unit: "ns/item",
         higher_is_better: false,
-        status: Status::Ready,
         fresh_process: false,
+        generic: queue::generic,
         cases: queue::cases,
     },
     Workload {
@@ -170,8 +216,8 @@ pub(crate) static ALL: &[Workload] = &[
         summary: "100,000 no-op tasks spawned, then all joined",
         unit: "ns/task",
         higher_is_better: false,
-        status: Status::Ready,
         fresh_process: false,
+        generic: spawn::generic,
         cases: spawn::cases,
     },
     Workload {
@@ -179,8 +225,8 @@ pub(crate) static ALL: &[Workload] = &[
         summary: "write then read 10,000 JSON files of 1 KiB, 64 at once, in a temporary dir",
         unit: "ms",
         higher_is_better: false,
-        status: Status::Ready,
         fresh_process: false,
+        generic: no_generic_cases,
         cases: files::cases,
     },
     Workload {
@@ -188,8 +234,8 @@ pub(crate) static ALL: &[Workload] = &[
         summary: "peak RSS growth with 100,000 tasks each waiting on a timer, per task",
         unit: "bytes/task",
         higher_is_better: false,
-        status: Status::Ready,
         fresh_process: true,
+        generic: no_generic_cases,
         cases: memory::cases,
     },
     Workload {
@@ -198,8 +244,8 @@ pub(crate) static ALL: &[Workload] = &[
                   wall time",
         unit: "ms",
         higher_is_better: false,
-        status: Status::Ready,
         fresh_process: false,
+        generic: no_generic_cases,
         cases: mock_time::cases,
     },
     Workload {
@@ -208,8 +254,8 @@ pub(crate) static ALL: &[Workload] = &[
                   pinned to different cores) vs hyper-util + buffer_unordered and reqwest",
         unit: "req/s",
         higher_is_better: true,
-        status: Status::Ready,
         fresh_process: true,
+        generic: no_generic_cases,
         cases: http::throughput_cases,
     },
     Workload {
@@ -217,8 +263,8 @@ pub(crate) static ALL: &[Workload] = &[
         summary: "2,000 GETs of /delay/50, 100 in flight: efficiency = 1.0 s / actual",
         unit: "efficiency",
         higher_is_better: true,
-        status: Status::Ready,
         fresh_process: true,
+        generic: no_generic_cases,
         cases: http::latency_cases,
     },
 ];

@@ -5,7 +5,9 @@ use std::time::Instant;
 
 use ferry_core::{Spawn, SpawnExt};
 
-use super::{Case, Measured, Sizes, case};
+use ferry_compare::Comparison;
+
+use super::{Case, Measured, Sizes, case, ferry_workload};
 use crate::backends;
 
 const ITEMS: usize = 1_000_000;
@@ -14,20 +16,23 @@ const CAPACITY: usize = 1_024;
 const PRODUCERS: usize = 4;
 const CONSUMERS: usize = 4;
 
+ferry_workload!(
+    /// ferry's queue, written once for every backend.
+    FerryQueue,
+    ferry_queue
+);
+
+/// ferry's cases: the queue on every backend ferry-compare has.
+pub(crate) fn generic(comparison: Comparison) -> Comparison {
+    comparison
+        .workload(FerryQueue)
+        .label_prefix("ferry ")
+        .on_enabled_backends()
+        .done()
+}
+
 pub(crate) fn cases() -> Vec<Case> {
     vec![
-        case("ferry tokio-ct", "tokio-ct", false, |s| {
-            backends::ferry_tokio_ct(|rt| ferry_queue(rt, s.clone()))
-        }),
-        case("ferry tokio-mt", "tokio-mt", false, |s| {
-            backends::ferry_tokio_mt(|rt| ferry_queue(rt, s.clone()))
-        }),
-        case("ferry smol", "smol", false, |s| {
-            backends::ferry_smol(|rt| ferry_queue(rt, s.clone()))
-        }),
-        case("ferry mock", "mock", false, |s| {
-            backends::ferry_mock(|rt| ferry_queue(rt, s.clone()))
-        }),
         case("async-channel tokio-ct", "tokio-ct", true, |s| {
             backends::tokio_current_thread().block_on(async_channel_queue(s.clone()))
         }),

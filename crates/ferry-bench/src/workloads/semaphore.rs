@@ -8,7 +8,10 @@ use std::time::Instant;
 
 use ferry_core::{Semaphore, Spawn, SpawnExt};
 
-use super::{Case, Measured, Sizes, case};
+use ferry_compare::Comparison;
+use ferry_compare::backends::{Smol, TokioCt};
+
+use super::{Case, Measured, Sizes, case, ferry_workload};
 use crate::backends;
 
 const OPS: usize = 1_000_000;
@@ -18,14 +21,40 @@ const TASKS: usize = 64;
 /// Fewer permits than tasks, so acquirers queue and every release hands a permit over.
 const CONTENDED_PERMITS: usize = 4;
 
+ferry_workload!(
+    /// One task acquiring and releasing ferry's semaphore.
+    FerryUncontended,
+    ferry_uncontended
+);
+
+ferry_workload!(
+    /// Many tasks sharing a few permits of ferry's semaphore.
+    FerryContended,
+    ferry_contended
+);
+
+/// ferry's uncontended cases, on tokio-ct and smol (the other backends add nothing to one
+/// task that never waits).
+pub(crate) fn uncontended_generic(comparison: Comparison) -> Comparison {
+    comparison
+        .workload(FerryUncontended)
+        .label_prefix("ferry ")
+        .on(TokioCt::new())
+        .on(Smol::new())
+        .done()
+}
+
+/// ferry's contended cases, on every backend ferry-compare has.
+pub(crate) fn contended_generic(comparison: Comparison) -> Comparison {
+    comparison
+        .workload(FerryContended)
+        .label_prefix("ferry ")
+        .on_enabled_backends()
+        .done()
+}
+
 pub(crate) fn uncontended_cases() -> Vec<Case> {
     vec![
-        case("ferry tokio-ct", "tokio-ct", false, |s| {
-            backends::ferry_tokio_ct(|_rt| ferry_uncontended(s.clone()))
-        }),
-        case("ferry smol", "smol", false, |s| {
-            backends::ferry_smol(|_rt| ferry_uncontended(s.clone()))
-        }),
         case("tokio::sync tokio-ct", "tokio-ct", true, |s| {
             backends::tokio_current_thread().block_on(tokio_uncontended(s.clone()))
         }),
@@ -40,18 +69,6 @@ pub(crate) fn uncontended_cases() -> Vec<Case> {
 
 pub(crate) fn contended_cases() -> Vec<Case> {
     vec![
-        case("ferry tokio-ct", "tokio-ct", false, |s| {
-            backends::ferry_tokio_ct(|rt| ferry_contended(rt, s.clone()))
-        }),
-        case("ferry tokio-mt", "tokio-mt", false, |s| {
-            backends::ferry_tokio_mt(|rt| ferry_contended(rt, s.clone()))
-        }),
-        case("ferry smol", "smol", false, |s| {
-            backends::ferry_smol(|rt| ferry_contended(rt, s.clone()))
-        }),
-        case("ferry mock", "mock", false, |s| {
-            backends::ferry_mock(|rt| ferry_contended(rt, s.clone()))
-        }),
         case("tokio::sync tokio-ct", "tokio-ct", true, |s| {
             backends::tokio_current_thread().block_on(tokio_contended(s.clone()))
         }),
@@ -70,7 +87,8 @@ pub(crate) fn contended_cases() -> Vec<Case> {
     ]
 }
 
-async fn ferry_uncontended(sizes: Sizes) -> Measured {
+/// Needs no runtime handle: the semaphore is the same on every backend.
+async fn ferry_uncontended<R: Spawn>(_rt: R, sizes: Sizes) -> Measured {
     let ops = sizes.items(OPS, QUICK_OPS);
     let semaphore = Semaphore::new(1);
     let start = Instant::now();

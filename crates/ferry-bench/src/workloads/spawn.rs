@@ -1,8 +1,10 @@
 //! Spawn and join no-op tasks through ferry vs directly on each runtime.
 
+use std::sync::Arc;
 use std::time::Instant;
 
-use ferry_core::{Spawn, SpawnExt};
+use ferry_compare::{Comparison, Env, Report};
+use ferry_core::{JoinError, Spawn, SpawnExt};
 
 use super::{Case, Measured, Sizes, case};
 use crate::backends;
@@ -10,20 +12,17 @@ use crate::backends;
 const TASKS: usize = 100_000;
 const QUICK_TASKS: usize = 10_000;
 
+/// ferry's cases: the workload written once, on every backend ferry-compare has.
+pub(crate) fn generic(comparison: Comparison) -> Comparison {
+    comparison
+        .workload(FerrySpawn)
+        .label_prefix("ferry ")
+        .on_enabled_backends()
+        .done()
+}
+
 pub(crate) fn cases() -> Vec<Case> {
     vec![
-        case("ferry tokio-ct", "tokio-ct", false, |s| {
-            backends::ferry_tokio_ct(|rt| ferry_spawn(rt, s.clone()))
-        }),
-        case("ferry tokio-mt", "tokio-mt", false, |s| {
-            backends::ferry_tokio_mt(|rt| ferry_spawn(rt, s.clone()))
-        }),
-        case("ferry smol", "smol", false, |s| {
-            backends::ferry_smol(|rt| ferry_spawn(rt, s.clone()))
-        }),
-        case("ferry mock", "mock", false, |s| {
-            backends::ferry_mock(|rt| ferry_spawn(rt, s.clone()))
-        }),
         case("tokio::spawn tokio-ct", "tokio-ct", true, |s| {
             backends::tokio_current_thread().block_on(tokio_spawn(s.clone()))
         }),
@@ -44,14 +43,25 @@ pub(crate) fn cases() -> Vec<Case> {
     ]
 }
 
-async fn ferry_spawn<R: Spawn>(rt: R, sizes: Sizes) -> Measured {
-    let tasks = sizes.items(TASKS, QUICK_TASKS);
+/// Spawns no-op tasks through `SpawnExt::spawn` and joins them all.
+struct FerrySpawn;
+
+impl ferry_compare::Workload for FerrySpawn {
+    type Error = JoinError;
+
+    async fn run<E: Env>(self: Arc<Self>, env: E, sizes: Sizes) -> Result<Report, JoinError> {
+        let tasks = sizes.items(TASKS, QUICK_TASKS);
+        Ok(ferry_spawn(env.rt(), tasks).await?.into_report())
+    }
+}
+
+async fn ferry_spawn<R: Spawn>(rt: &R, tasks: usize) -> Result<Measured, JoinError> {
     let start = Instant::now();
     let handles: Vec<_> = (0..tasks).map(|_| rt.spawn(async {})).collect();
     for handle in handles {
-        handle.await.expect("a no-op does not panic");
+        handle.await?;
     }
-    Measured::per_item(start.elapsed(), tasks)
+    Ok(Measured::per_item(start.elapsed(), tasks))
 }
 
 async fn tokio_spawn(sizes: Sizes) -> Measured {
