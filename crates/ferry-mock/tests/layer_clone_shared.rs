@@ -6,10 +6,10 @@ mod layer_support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferry_core::http::{Attempts, HostPolicy, HttpClientExt, ResilientClient};
 use ferry_core::rate_limit::Quota;
 use ferry_core::retry::{Backoff, RetryBudget, RetryPolicy};
 use ferry_core::{ConcurrencyLimit, SpawnExt};
+use ferry_http::{Attempts, HostPolicy, HttpClientExt, ResilientClient};
 use ferry_mock::MockRuntime;
 use layer_support::{FakeClient, Reply};
 

@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferry_core::fs::{
-    DirEntry, FileReader, FileSystem, FileWriter, FsError, FsOp, Metadata, WriteMode,
-};
+use ferry_fs::{DirEntry, FileReader, FileSystem, FileWriter, FsError, FsOp, Metadata, WriteMode};
 
 use super::MemFs;
 use super::faults::InjectedFault;
@@ -288,7 +286,7 @@ impl MemFs {
     /// once, with no latency, and is traced.
     ///
     /// ```
-    /// use ferry_core::fs::{FileSystem, FileSystemExt};
+    /// use ferry_fs::{FileSystem, FileSystemExt};
     /// use ferry_mock::MemFs;
     ///
     /// futures::executor::block_on(async {
