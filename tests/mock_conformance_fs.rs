@@ -23,7 +23,11 @@ where
             .await
             .expect("create the case's directory");
         // Permissions are always enforced in memory: there is no superuser.
-        body(FsEnv::new(rt, fs.clone(), root).with_enforced_permissions(true)).await;
+        let links = fs.clone();
+        let env = FsEnv::new(rt, fs.clone(), root)
+            .with_enforced_permissions(true)
+            .with_symlinks(move |target, link| links.symlink(target, link).map_err(Into::into));
+        body(env).await;
         fs.remove_dir_all(root)
             .await
             .expect("the case's directory is removed");

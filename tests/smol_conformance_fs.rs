@@ -37,6 +37,8 @@ where
     let dir = tempfile::tempdir().expect("temporary directory");
     let enforced = permissions_enforced(dir.path());
     let env = FsEnv::new(rt.clone(), rt.fs(), dir.path()).with_enforced_permissions(enforced);
+    #[cfg(unix)]
+    let env = env.with_symlinks(|target, link| std::os::unix::fs::symlink(target, link));
     run(rt, body(env));
     // A removal in the background (a cancelled atomic write's temporary file) may still be on
     // the blocking pool; it cannot make this fail, as std's recursive removal tolerates

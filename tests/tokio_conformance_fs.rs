@@ -35,6 +35,8 @@ where
     tokio.block_on(async {
         let rt = TokioRuntime::current();
         let env = FsEnv::new(rt.clone(), rt.fs(), dir.path()).with_enforced_permissions(enforced);
+        #[cfg(unix)]
+        let env = env.with_symlinks(|target, link| std::os::unix::fs::symlink(target, link));
         body(env).await;
     });
     // Shutting the runtime down first lets background cleanup finish before the directory goes.
