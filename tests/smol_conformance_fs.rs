@@ -1,5 +1,5 @@
-//! The file system conformance cases on smol, each in a fresh temporary directory: on the
-//! global executor, and on an executor of the test's own run by two threads.
+//! The file system and download conformance cases on smol, each in a fresh temporary
+//! directory: on the global executor, and on an executor of the test's own run by two threads.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -86,9 +86,11 @@ where
 mod global_executor {
     use super::on_global_executor;
     ferry_conformance::fs_suite!(on_global_executor);
+    ferry_conformance::download_suite!(on_global_executor);
 }
 
 mod two_thread_executor {
     use super::on_two_thread_executor;
     ferry_conformance::fs_suite!(on_two_thread_executor);
+    ferry_conformance::download_suite!(on_two_thread_executor);
 }

@@ -1,5 +1,5 @@
-//! The file system and pipeline conformance cases on tokio's multi-thread and current-thread
-//! schedulers, each in a fresh temporary directory.
+//! The file system, pipeline and download conformance cases on tokio's multi-thread and
+//! current-thread schedulers, each in a fresh temporary directory.
 
 use std::future::Future;
 
@@ -73,10 +73,12 @@ mod multi_thread {
     use super::on_multi_thread;
     ferry_conformance::fs_suite!(on_multi_thread);
     ferry_conformance::pipeline_suite!(on_multi_thread);
+    ferry_conformance::download_suite!(on_multi_thread);
 }
 
 mod current_thread {
     use super::on_current_thread;
     ferry_conformance::fs_suite!(on_current_thread);
     ferry_conformance::pipeline_suite!(on_current_thread);
+    ferry_conformance::download_suite!(on_current_thread);
 }
