@@ -30,11 +30,13 @@ mod atomic;
 mod bad_input;
 mod links;
 mod noreplace;
+mod symlinks;
 
 pub use atomic::*;
 pub use bad_input::*;
 pub use links::Symlinker;
 pub use noreplace::*;
+pub use symlinks::*;
 
 /// The bound every case's file system meets.
 pub trait TestFs: FileSystem + Clone + 'static {}
@@ -124,6 +126,7 @@ macro_rules! fs_suite {
                 rename_noreplace_refuses_a_file_or_a_directory_and_changes_nothing,
                 rename_noreplace_refuses_a_symlink_dangling_or_not,
                 racing_rename_noreplace_to_one_name_has_one_winner,
+                symlinks_are_followed_to_read_and_write_never_to_remove_or_rename,
             ]
         );
     };

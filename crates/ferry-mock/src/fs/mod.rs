@@ -52,8 +52,8 @@ use tree::State;
 /// Symbolic links are made with [`symlink`](Self::symlink) and read with
 /// [`read_link`](Self::read_link). They behave as on Linux: reading, `metadata`,
 /// `set_readonly`, `open_write` (which creates a missing target) and every directory on the
-/// way follow them (at most 40 in one path, then an error); `remove_file`, `rename` and
-/// `rename_noreplace` act on the link itself, never on what it points to; `read_dir` reports
+/// way follow them (at most 40 in one path, then an error); `remove_file`, `remove_dir_all`,
+/// `rename` and `rename_noreplace` act on the link itself, never on what it points to; `read_dir` reports
 /// a link as [`FileType::Symlink`](ferry_fs::FileType::Symlink); `open_write` in
 /// `CreateNew` mode fails on a link, dangling or not, as `O_EXCL` does. A relative target is
 /// taken from the link's directory; `..` in a path is resolved before links are followed. A

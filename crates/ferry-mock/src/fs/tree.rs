@@ -475,7 +475,8 @@ impl State {
     }
 
     /// Removes the directory at `parts` and everything below it, or nothing: every
-    /// directory involved must be writable.
+    /// directory involved must be writable. Links in it, or at `parts`, are removed
+    /// themselves, never followed.
     pub(super) fn remove_dir_all(&mut self, parts: &[OsString], now: Duration) -> io::Result<()> {
         let Some((dir, name)) = self.lookup_parent(parts)? else {
             // Nobody removes the root of a file system.
@@ -484,6 +485,12 @@ impl State {
         let id = self
             .entry(dir, name)
             .ok_or_else(|| err(ErrorKind::NotFound))?;
+        if self.is_symlink(id) {
+            // As std's `remove_dir_all`: a link is removed itself, never followed.
+            self.check_dir_writable(dir)?;
+            self.unlink(dir, name, now);
+            return Ok(());
+        }
         if !self.is_dir(id) {
             return Err(err(ErrorKind::NotADirectory));
         }
