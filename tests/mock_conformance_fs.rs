@@ -1,7 +1,7 @@
-//! The file system and pipeline conformance cases on the mock backend's in-memory file system, in a
-//! `/work` directory of a fresh `MemFs` per case: once with no latency (each operation gives
-//! one turn to the other tasks) and once with a millisecond of virtual latency per operation,
-//! under another scheduling seed.
+//! The file system, pipeline and download conformance cases on the mock backend's in-memory
+//! file system, in a `/work` directory of a fresh `MemFs` per case: once with no latency (each
+//! operation gives one turn to the other tasks) and once with a millisecond of virtual latency
+//! per operation, under another scheduling seed.
 
 use std::future::Future;
 use std::path::Path;
@@ -23,7 +23,11 @@ where
             .await
             .expect("create the case's directory");
         // Permissions are always enforced in memory: there is no superuser.
-        body(FsEnv::new(rt, fs.clone(), root).with_enforced_permissions(true)).await;
+        let links = fs.clone();
+        let env = FsEnv::new(rt, fs.clone(), root)
+            .with_enforced_permissions(true)
+            .with_symlinks(move |target, link| links.symlink(target, link).map_err(Into::into));
+        body(env).await;
         fs.remove_dir_all(root)
             .await
             .expect("the case's directory is removed");
@@ -50,10 +54,12 @@ mod no_latency {
     use super::without_latency;
     ferry_conformance::fs_suite!(without_latency);
     ferry_conformance::pipeline_suite!(without_latency);
+    ferry_conformance::download_suite!(without_latency);
 }
 
 mod one_ms_latency {
     use super::with_latency;
     ferry_conformance::fs_suite!(with_latency);
     ferry_conformance::pipeline_suite!(with_latency);
+    ferry_conformance::download_suite!(with_latency);
 }

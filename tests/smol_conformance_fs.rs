@@ -1,5 +1,5 @@
-//! The file system conformance cases on smol, each in a fresh temporary directory: on the
-//! global executor, and on an executor of the test's own run by two threads.
+//! The file system and download conformance cases on smol, each in a fresh temporary
+//! directory: on the global executor, and on an executor of the test's own run by two threads.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -37,6 +37,8 @@ where
     let dir = tempfile::tempdir().expect("temporary directory");
     let enforced = permissions_enforced(dir.path());
     let env = FsEnv::new(rt.clone(), rt.fs(), dir.path()).with_enforced_permissions(enforced);
+    #[cfg(unix)]
+    let env = env.with_symlinks(|target, link| std::os::unix::fs::symlink(target, link));
     run(rt, body(env));
     // A removal in the background (a cancelled atomic write's temporary file) may still be on
     // the blocking pool; it cannot make this fail, as std's recursive removal tolerates
@@ -84,9 +86,11 @@ where
 mod global_executor {
     use super::on_global_executor;
     ferry_conformance::fs_suite!(on_global_executor);
+    ferry_conformance::download_suite!(on_global_executor);
 }
 
 mod two_thread_executor {
     use super::on_two_thread_executor;
     ferry_conformance::fs_suite!(on_two_thread_executor);
+    ferry_conformance::download_suite!(on_two_thread_executor);
 }

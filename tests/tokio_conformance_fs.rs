@@ -1,5 +1,5 @@
-//! The file system and pipeline conformance cases on tokio's multi-thread and current-thread
-//! schedulers, each in a fresh temporary directory.
+//! The file system, pipeline and download conformance cases on tokio's multi-thread and
+//! current-thread schedulers, each in a fresh temporary directory.
 
 use std::future::Future;
 
@@ -35,6 +35,8 @@ where
     tokio.block_on(async {
         let rt = TokioRuntime::current();
         let env = FsEnv::new(rt.clone(), rt.fs(), dir.path()).with_enforced_permissions(enforced);
+        #[cfg(unix)]
+        let env = env.with_symlinks(|target, link| std::os::unix::fs::symlink(target, link));
         body(env).await;
     });
     // Shutting the runtime down first lets background cleanup finish before the directory goes.
@@ -71,10 +73,12 @@ mod multi_thread {
     use super::on_multi_thread;
     ferry_conformance::fs_suite!(on_multi_thread);
     ferry_conformance::pipeline_suite!(on_multi_thread);
+    ferry_conformance::download_suite!(on_multi_thread);
 }
 
 mod current_thread {
     use super::on_current_thread;
     ferry_conformance::fs_suite!(on_current_thread);
     ferry_conformance::pipeline_suite!(on_current_thread);
+    ferry_conformance::download_suite!(on_current_thread);
 }

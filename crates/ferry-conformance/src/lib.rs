@@ -28,9 +28,11 @@
 //! | [`fs_suite!`] | [`fs`] | a runtime, a file system and a fresh root | every file operation, atomic writes, typed errors |
 //! | [`http_suite!`] | [`http`] | a runtime and HTTP clients | every test-server route, error kinds, TLS, limits, keep-alive |
 //! | [`pipeline_suite!`] | [`pipeline`] | a runtime and a file system | CSV -> enrich -> JSON Lines end to end |
+//! | [`download_suite!`] | [`download`] | a runtime and a file system (and symbolic links) | names already taken under each policy, racing downloads |
 //!
 //! Cases fail by panicking with a message that says what was expected, like any test.
 
+pub mod download;
 pub mod fs;
 pub mod http;
 pub mod pipeline;

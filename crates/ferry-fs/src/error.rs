@@ -36,6 +36,8 @@ pub enum FsOp {
     Sync,
     /// Flushing a directory's entries to storage.
     SyncDir,
+    /// Making a symbolic link.
+    Symlink,
 }
 
 impl FsOp {
@@ -55,6 +57,7 @@ impl FsOp {
             Self::SetPermissions => "set permissions of",
             Self::Sync => "sync",
             Self::SyncDir => "sync directory",
+            Self::Symlink => "create symbolic link",
         }
     }
 }

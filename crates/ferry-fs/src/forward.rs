@@ -61,6 +61,10 @@ macro_rules! __forward_file_system {
                     let $this = self;
                     FileSystem::rename($inner, from, to).await
                 }
+                async fn rename_noreplace(&self, from: &Path, to: &Path) -> Result<(), FsError> {
+                    let $this = self;
+                    FileSystem::rename_noreplace($inner, from, to).await
+                }
                 async fn metadata(&self, path: &Path) -> Result<Metadata, FsError> {
                     let $this = self;
                     FileSystem::metadata($inner, path).await

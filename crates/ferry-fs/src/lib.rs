@@ -9,7 +9,7 @@
 //! | to add to a log | [`append`](FileSystem::append) |
 //! | to stream gigabytes | [`open_read`](FileSystem::open_read) ([`FileReader`]), [`open_write`](FileSystem::open_write) ([`FileWriter`]) |
 //! | directories | [`create_dir`](FileSystem::create_dir), [`create_dir_all`](FileSystem::create_dir_all), [`read_dir`](FileSystem::read_dir), [`remove_dir_all`](FileSystem::remove_dir_all) |
-//! | to move or delete | [`rename`](FileSystem::rename), [`remove_file`](FileSystem::remove_file) |
+//! | to move or delete | [`rename`](FileSystem::rename), [`rename_noreplace`](FileSystem::rename_noreplace), [`remove_file`](FileSystem::remove_file) |
 //! | facts about a path | [`metadata`](FileSystem::metadata), [`exists`](FileSystemExt::exists) |
 //!
 //! Every failure is an [`FsError`] that names the operation and the path.
@@ -140,6 +140,56 @@ pub trait FileSystem: Send + Sync {
     ///
     /// Dropping the future leaves the rename done or not.
     async fn rename(&self, from: &Path, to: &Path) -> Result<(), FsError>;
+
+    /// Renames `from` to `to` only if nothing has the name `to`: no file, no directory, no
+    /// symbolic link (dangling or not). Fails with an error for which
+    /// [`FsError::is_already_exists`] holds otherwise, and replaces nothing. The check and
+    /// the move are one step, so two callers racing for one name never overwrite each
+    /// other: exactly one wins.
+    ///
+    /// [`StdFs`] (tokio, smol) makes a hard link at `to` and then removes `from` (a hard link
+    /// is never made over an existing entry); on a file system without hard links (FAT,
+    /// some network file systems) it creates `to` empty with create-new semantics and
+    /// renames over its own placeholder. The mock's `MemFs` does it in one step.
+    ///
+    /// The provided implementation, for file systems that do not override it, is that
+    /// placeholder scheme through [`open_write`](Self::open_write) in
+    /// [`CreateNew`](WriteMode::CreateNew) mode and [`rename`](Self::rename): no entry that
+    /// existed is ever replaced, but for a moment `to` is an empty file, and a crash in
+    /// between can leave it so.
+    ///
+    /// ```
+    /// use ferry_fs::FileSystem;
+    /// # use ferry_fs::FsError;
+    ///
+    /// /// Moves a finished file into place unless an earlier run left one there.
+    /// async fn publish(fs: &dyn FileSystem) -> Result<bool, FsError> {
+    ///     match fs.rename_noreplace("/out/.report.tmp".as_ref(), "/out/report.csv".as_ref()).await {
+    ///         Ok(()) => Ok(true),
+    ///         Err(error) if error.is_already_exists() => Ok(false),
+    ///         Err(error) => Err(error),
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future leaves the rename done or not. [`StdFs`] runs both steps in one
+    /// blocking job, which finishes once started. With the provided implementation, dropping
+    /// it between its steps can leave the empty placeholder at `to`.
+    async fn rename_noreplace(&self, from: &Path, to: &Path) -> Result<(), FsError> {
+        let placeholder = self
+            .open_write(to, WriteMode::CreateNew)
+            .await
+            .map_err(|error| FsError::rename(from, to, error.into()))?;
+        drop(placeholder);
+        let moved = self.rename(from, to).await;
+        if moved.is_err() {
+            // The placeholder is this call's own empty file: nobody else's entry is removed.
+            let _ = self.remove_file(to).await;
+        }
+        moved
+    }
 
     /// The metadata of `path`, following symbolic links.
     ///

@@ -204,6 +204,17 @@ where
             .map_err(|error| FsError::rename(from, to, error))
     }
 
+    async fn rename_noreplace(&self, from: &Path, to: &Path) -> Result<(), FsError> {
+        let (owned_from, owned_to) = (from.to_path_buf(), to.to_path_buf());
+        job_output(
+            to_thread(&self.backend, move || {
+                std_fs::rename_noreplace(&owned_from, &owned_to)
+            })
+            .await,
+        )
+        .map_err(|error| FsError::rename(from, to, error))
+    }
+
     async fn metadata(&self, path: &Path) -> Result<Metadata, FsError> {
         self.run(FsOp::Metadata, path, std_fs::metadata).await
     }

@@ -97,6 +97,37 @@ pub fn sync_dir(path: &Path) -> io::Result<()> {
     }
 }
 
+/// Renames `from` to `to` unless something (a file, a directory, a symbolic link, dangling
+/// or not) is at `to`, in which case it fails with `AlreadyExists` and changes nothing.
+///
+/// A hard link at `to` is made, which the operating system never does over an existing
+/// entry, then `from` is removed. Where the file system has no hard links (`link` fails
+/// with `EPERM` on FAT, or is unsupported), `to` is created empty with create-new semantics
+/// and `from` renamed over that placeholder, which this call owns; should the rename fail,
+/// the placeholder is removed again. If removing `from` after the link fails, both names
+/// remain and the error says why.
+pub fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    match std::fs::hard_link(from, to) {
+        Ok(()) => std::fs::remove_file(from),
+        Err(error) if no_hard_links(&error) => {
+            OpenOptions::new().write(true).create_new(true).open(to)?;
+            std::fs::rename(from, to).inspect_err(|_| {
+                let _ = std::fs::remove_file(to);
+            })
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Whether a failed `link` means the file system has no hard links, rather than that the
+/// name is taken or the directory closed to us (which the placeholder would hit as well).
+fn no_hard_links(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::Unsupported | io::ErrorKind::PermissionDenied
+    )
+}
+
 /// Opens `path` for writing in `mode`, and a second handle to the same open file.
 ///
 /// The second handle is for `fsync`: a backend's buffered async file usually borrows its file

@@ -28,9 +28,15 @@ use crate::runtime::TestRuntime;
 
 mod atomic;
 mod bad_input;
+mod links;
+mod noreplace;
+mod symlinks;
 
 pub use atomic::*;
 pub use bad_input::*;
+pub use links::Symlinker;
+pub use noreplace::*;
+pub use symlinks::*;
 
 /// The bound every case's file system meets.
 pub trait TestFs: FileSystem + Clone + 'static {}
@@ -48,6 +54,10 @@ pub struct FsEnv<R, F> {
     /// Whether read-only permissions stop writes here. False when tests run as root on
     /// Unix (root ignores them); the permission case is then skipped with a note.
     pub enforces_permissions: bool,
+    /// How to make a symbolic link on this file system, which the [`FileSystem`] trait does
+    /// not offer; `None` where there is no way, and the cases that need links are then
+    /// skipped with a note.
+    pub symlinks: Option<Symlinker>,
 }
 
 impl<R, F> FsEnv<R, F> {
@@ -58,7 +68,18 @@ impl<R, F> FsEnv<R, F> {
             fs,
             root: root.into(),
             enforces_permissions: true,
+            symlinks: None,
         }
+    }
+
+    /// Says how to make symbolic links on this file system: `make(target, link)`.
+    #[must_use]
+    pub fn with_symlinks(
+        mut self,
+        make: impl Fn(&Path, &Path) -> std::io::Result<()> + Send + Sync + 'static,
+    ) -> Self {
+        self.symlinks = Some(Symlinker::new(make));
+        self
     }
 
     /// Says whether read-only permissions stop writes on this file system and user.
@@ -101,6 +122,11 @@ macro_rules! fs_suite {
                 unserializable_value_is_a_json_error_and_writes_nothing,
                 writing_into_read_only_file_or_directory_is_permission_denied,
                 writing_below_a_regular_file_fails_and_creates_nothing,
+                rename_noreplace_moves_to_a_free_name,
+                rename_noreplace_refuses_a_file_or_a_directory_and_changes_nothing,
+                rename_noreplace_refuses_a_symlink_dangling_or_not,
+                racing_rename_noreplace_to_one_name_has_one_winner,
+                symlinks_are_followed_to_read_and_write_never_to_remove_or_rename,
             ]
         );
     };

@@ -2,6 +2,7 @@
 //! quota.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
@@ -32,6 +33,13 @@ const MIN_CLEANUP_AT: usize = 64;
 ///
 /// Waiting is not first-come, first-served, as for [`RateLimiter`](super::RateLimiter).
 ///
+/// # Sharing
+///
+/// Cloning is cheap and gives another handle to the same limits (the state is behind an
+/// `Arc`): every clone sees the same quotas, the same rates used up and the same permits in
+/// flight, and a quota or concurrency limit set through one applies to all. It is `Send` and
+/// `Sync` when its keys and timer are.
+///
 /// # Examples
 ///
 /// ```
@@ -50,18 +58,41 @@ const MIN_CLEANUP_AT: usize = 64;
 /// for _ in 0..5 {
 ///     assert!(limiter.check_key(&"api.example.com").is_ok());
 /// }
+/// // A clone is the same limiter: the key's five are spent for it too.
+/// assert!(limiter.clone().check_key(&"api.example.com").is_err());
 /// ```
-#[derive(Debug)]
 pub struct KeyedRateLimiter<K, Tm> {
+    shared: Arc<Shared<K, Tm>>,
+}
+
+struct Shared<K, Tm> {
     timer: Tm,
     epoch: Instant,
     default_quota: Quota,
-    default_concurrency: ConcurrencyLimit,
     state: Mutex<Keys<K>>,
+}
+
+impl<K, Tm> Clone for KeyedRateLimiter<K, Tm> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<K: fmt::Debug, Tm> fmt::Debug for KeyedRateLimiter<K, Tm> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyedRateLimiter")
+            .field("default_quota", &self.shared.default_quota)
+            .field("state", &self.shared.state)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
 struct Keys<K> {
+    /// The concurrency limit of keys without one of their own.
+    default_concurrency: ConcurrencyLimit,
     quotas: HashMap<K, Quota>,
     tats: HashMap<K, u64>,
     concurrency: HashMap<K, ConcurrencyLimit>,
@@ -74,24 +105,41 @@ impl<K: Hash + Eq + Clone, Tm: Timer> KeyedRateLimiter<K, Tm> {
     pub fn new(timer: Tm, default_quota: Quota) -> Self {
         let epoch = timer.now();
         Self {
-            timer,
-            epoch,
-            default_quota,
-            default_concurrency: ConcurrencyLimit::UNLIMITED,
-            state: Mutex::new(Keys {
-                quotas: HashMap::new(),
-                tats: HashMap::new(),
-                concurrency: HashMap::new(),
-                semaphores: HashMap::new(),
-                cleanup_at: MIN_CLEANUP_AT,
+            shared: Arc::new(Shared {
+                timer,
+                epoch,
+                default_quota,
+                state: Mutex::new(Keys {
+                    default_concurrency: ConcurrencyLimit::UNLIMITED,
+                    quotas: HashMap::new(),
+                    tats: HashMap::new(),
+                    concurrency: HashMap::new(),
+                    semaphores: HashMap::new(),
+                    cleanup_at: MIN_CLEANUP_AT,
+                }),
             }),
         }
     }
 
     /// Limits every key without its own concurrency limit to `limit` requests in flight
-    /// through [`acquire`](Self::acquire); unlimited by default.
-    pub fn with_default_concurrency(mut self, limit: ConcurrencyLimit) -> Self {
-        self.default_concurrency = limit;
+    /// through [`acquire`](Self::acquire); unlimited by default. Like the other settings, it
+    /// applies to every clone.
+    pub fn with_default_concurrency(self, limit: ConcurrencyLimit) -> Self {
+        {
+            let mut keys = self.keys();
+            keys.default_concurrency = limit;
+            // Semaphores made under the old default would keep its limit.
+            let own = &keys.concurrency;
+            let stale: Vec<K> = keys
+                .semaphores
+                .keys()
+                .filter(|key| !own.contains_key(*key))
+                .cloned()
+                .collect();
+            for key in stale {
+                keys.semaphores.remove(&key);
+            }
+        }
         self
     }
 
@@ -120,11 +168,11 @@ impl<K: Hash + Eq + Clone, Tm: Timer> KeyedRateLimiter<K, Tm> {
 
     /// The concurrency limit `key` is held to by [`acquire`](Self::acquire).
     pub fn concurrency_for(&self, key: &K) -> ConcurrencyLimit {
-        self.keys()
-            .concurrency
+        let keys = self.keys();
+        keys.concurrency
             .get(key)
             .copied()
-            .unwrap_or(self.default_concurrency)
+            .unwrap_or(keys.default_concurrency)
     }
 
     /// Waits for one of `key`'s concurrency permits, then for a slot of its rate, and gives
@@ -147,7 +195,7 @@ impl<K: Hash + Eq + Clone, Tm: Timer> KeyedRateLimiter<K, Tm> {
                 .concurrency
                 .get(key)
                 .copied()
-                .unwrap_or(self.default_concurrency);
+                .unwrap_or(keys.default_concurrency);
             if limit == ConcurrencyLimit::UNLIMITED {
                 None
             } else if let Some(semaphore) = keys.semaphores.get(key) {
@@ -155,7 +203,7 @@ impl<K: Hash + Eq + Clone, Tm: Timer> KeyedRateLimiter<K, Tm> {
             } else {
                 let semaphore = Arc::new(Semaphore::new(limit.get()));
                 keys.semaphores.insert(key.clone(), semaphore.clone());
-                keys.note_new_entry(nanos_since(self.epoch, self.timer.now()));
+                keys.note_new_entry(nanos_since(self.shared.epoch, self.shared.timer.now()));
                 Some(semaphore)
             }
         };
@@ -193,7 +241,7 @@ impl<K: Hash + Eq + Clone, Tm: Timer> KeyedRateLimiter<K, Tm> {
             .quotas
             .get(key)
             .copied()
-            .unwrap_or(self.default_quota)
+            .unwrap_or(self.shared.default_quota)
     }
 
     /// Takes one slot of `key`'s rate now, or says when one is due.
@@ -218,10 +266,14 @@ impl<K: Hash + Eq + Clone, Tm: Timer> KeyedRateLimiter<K, Tm> {
         key: &K,
         n: u32,
     ) -> Result<Result<(), NotUntil>, InsufficientCapacity> {
-        let now = self.timer.now();
-        let now_nanos = nanos_since(self.epoch, now);
+        let now = self.shared.timer.now();
+        let now_nanos = nanos_since(self.shared.epoch, now);
         let mut keys = self.keys();
-        let quota = keys.quotas.get(key).copied().unwrap_or(self.default_quota);
+        let quota = keys
+            .quotas
+            .get(key)
+            .copied()
+            .unwrap_or(self.shared.default_quota);
         if n > quota.burst() {
             return Err(InsufficientCapacity {
                 requested: n,
@@ -242,7 +294,7 @@ impl<K: Hash + Eq + Clone, Tm: Timer> KeyedRateLimiter<K, Tm> {
                 }
                 Ok(Ok(()))
             }
-            Err(at) => Ok(Err(NotUntil::new(instant_at(self.epoch, at), now))),
+            Err(at) => Ok(Err(NotUntil::new(instant_at(self.shared.epoch, at), now))),
         }
     }
 
@@ -256,7 +308,7 @@ impl<K: Hash + Eq + Clone, Tm: Timer> KeyedRateLimiter<K, Tm> {
         loop {
             match self.check_key(key) {
                 Ok(()) => return,
-                Err(not_until) => self.timer.sleep_until(not_until.earliest()).await,
+                Err(not_until) => self.shared.timer.sleep_until(not_until.earliest()).await,
             }
         }
     }
@@ -274,7 +326,7 @@ impl<K: Hash + Eq + Clone, Tm: Timer> KeyedRateLimiter<K, Tm> {
         loop {
             match self.check_key_n(key, n)? {
                 Ok(()) => return Ok(()),
-                Err(not_until) => self.timer.sleep_until(not_until.earliest()).await,
+                Err(not_until) => self.shared.timer.sleep_until(not_until.earliest()).await,
             }
         }
     }
@@ -294,14 +346,14 @@ impl<K: Hash + Eq + Clone, Tm: Timer> KeyedRateLimiter<K, Tm> {
     /// holds or waits on; they behave exactly as before when next used. Runs on its own as
     /// keys accumulate (see the type's docs).
     pub fn drop_idle_keys(&self) {
-        let now = nanos_since(self.epoch, self.timer.now());
+        let now = nanos_since(self.shared.epoch, self.shared.timer.now());
         self.keys().drop_idle(now);
     }
 
     fn keys(&self) -> MutexGuard<'_, Keys<K>> {
         // The maps stay consistent after any panic (every update is one insert), so a
         // poisoned lock is safe to keep using.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.shared.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
 use http::Method;
@@ -59,6 +60,16 @@ impl Attempts {
 /// host and the attempt number, and the request carries the number
 /// ([`Request::attempt`]), so the inner client's span shows it too.
 ///
+/// # Sharing
+///
+/// Cloning is cheap (one `Arc`) and every clone is the same client: the host policies, the
+/// per-host concurrency limits and rate limits, and the retry budgets of the policies are
+/// shared, so code that hands a clone to each spawned task still sends at most one quota to a
+/// host, never one per clone. A host policy set through [`with_host`](Self::with_host) or
+/// [`set_host`](Self::set_host) on any clone applies to all of them. The inner client does
+/// not need to be `Clone`. `ResilientClient` is `Send` and `Sync` when the inner client and
+/// the timer are.
+///
 /// # Examples
 ///
 /// ```
@@ -77,13 +88,33 @@ impl Attempts {
 ///                 .rate(Quota::per_second(10).unwrap()),
 ///         )
 /// }
+///
+/// // One client for many tasks: clones share the host's 4 places and 10 requests a second.
+/// fn per_task<C: HttpClient, R: Timer + Clone>(client: &ResilientClient<C, R>, tasks: usize)
+///     -> Vec<ResilientClient<C, R>>
+/// {
+///     (0..tasks).map(|_| client.clone()).collect()
+/// }
 /// ```
 pub struct ResilientClient<C, Tm> {
+    shared: Arc<Shared<C, Tm>>,
+}
+
+/// What every clone of a [`ResilientClient`] shares.
+struct Shared<C, Tm> {
     inner: C,
     timer: Tm,
-    default: HostPolicy,
-    hosts: HashMap<String, HostPolicy>,
+    default: Arc<HostPolicy>,
+    hosts: RwLock<HashMap<String, Arc<HostPolicy>>>,
     limiter: KeyedRateLimiter<String, Tm>,
+}
+
+impl<C, Tm> Clone for ResilientClient<C, Tm> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
 }
 
 /// The quota of a host without a rate limit: a request per nanosecond with a burst of
@@ -105,35 +136,65 @@ impl<C: HttpClient, Tm: Timer + Clone> ResilientClient<C, Tm> {
             KeyedRateLimiter::new(timer.clone(), default.rate.unwrap_or_else(unlimited_rate))
                 .with_default_concurrency(default.concurrency);
         Self {
-            inner,
-            timer,
-            default,
-            hosts: HashMap::new(),
-            limiter,
+            shared: Arc::new(Shared {
+                inner,
+                timer,
+                default: Arc::new(default),
+                hosts: RwLock::new(HashMap::new()),
+                limiter,
+            }),
         }
     }
 
-    /// Gives `host` (a host name like `api.example.com`, no port) its own policy.
-    pub fn with_host(mut self, host: impl Into<String>, policy: HostPolicy) -> Self {
-        let host = host.into().to_ascii_lowercase();
-        self.limiter
-            .set_quota(host.clone(), policy.rate.unwrap_or_else(unlimited_rate));
-        self.limiter
-            .set_concurrency(host.clone(), policy.concurrency);
-        self.hosts.insert(host, policy);
+    /// Gives `host` (a host name like `api.example.com`, no port) its own policy (builder
+    /// form of [`set_host`](Self::set_host)).
+    pub fn with_host(self, host: impl Into<String>, policy: HostPolicy) -> Self {
+        self.set_host(host, policy);
         self
     }
 
+    /// Gives `host` its own policy from now on, for this client and every clone of it.
+    /// Requests already under way keep the policy they started with; places under the old
+    /// concurrency limit stay valid until given back, so for a moment both limits' holders
+    /// may run.
+    pub fn set_host(&self, host: impl Into<String>, policy: HostPolicy) {
+        let host = host.into().to_ascii_lowercase();
+        let shared = &self.shared;
+        // Under the write lock, so that two clones setting one host leave the limiter and
+        // the policy map agreeing.
+        let mut hosts = shared.hosts.write().unwrap_or_else(PoisonError::into_inner);
+        shared
+            .limiter
+            .set_quota(host.clone(), policy.rate.unwrap_or_else(unlimited_rate));
+        shared
+            .limiter
+            .set_concurrency(host.clone(), policy.concurrency);
+        hosts.insert(host, Arc::new(policy));
+    }
+
     /// The policy requests to `host` get.
-    pub fn policy_for(&self, host: &str) -> &HostPolicy {
-        self.hosts
-            .get(&host.to_ascii_lowercase())
-            .unwrap_or(&self.default)
+    pub fn policy_for(&self, host: &str) -> Arc<HostPolicy> {
+        // Every update of the map is one insert, so a poisoned lock still holds a whole map.
+        let hosts = self
+            .shared
+            .hosts
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(
+            hosts
+                .get(&host.to_ascii_lowercase())
+                .unwrap_or(&self.shared.default),
+        )
     }
 
     /// The client requests are sent through.
     pub fn inner(&self) -> &C {
-        &self.inner
+        &self.shared.inner
+    }
+
+    /// Whether `other` is a clone of this client (they share their limits).
+    pub fn shares_limits_with(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
     }
 
     /// Sends `request` under its host's policy; see the type's docs.
@@ -147,6 +208,7 @@ impl<C: HttpClient, Tm: Timer + Clone> ResilientClient<C, Tm> {
     pub async fn execute(&self, request: Request) -> Result<Response, HttpError> {
         let host = host_key(&request);
         let policy = self.policy_for(&host);
+        let policy = &*policy;
         let Some(retry_policy) = &policy.retry else {
             return match self.attempt(&host, policy, request, 1).await {
                 Ok(response) => Ok(with_attempts(response, 1)),
@@ -158,8 +220,10 @@ impl<C: HttpClient, Tm: Timer + Clone> ResilientClient<C, Tm> {
         let mut attempt = 0;
         let outcome = retry_policy
             .retry(
-                &self.timer,
-                |failure: &Failure| classify(policy, &method, failure, self.timer.system_now()),
+                &self.shared.timer,
+                |failure: &Failure| {
+                    classify(policy, &method, failure, self.shared.timer.system_now())
+                },
                 || {
                     attempt += 1;
                     self.attempt(&host, policy, request.clone(), attempt)
@@ -181,25 +245,30 @@ impl<C: HttpClient, Tm: Timer + Clone> ResilientClient<C, Tm> {
     ) -> Result<Response, Failure> {
         let span = tracing::debug_span!("http.attempt", host, attempt);
         async move {
-            let permit = self.limiter.acquire(&host.to_owned()).await;
+            let permit = self.shared.limiter.acquire(&host.to_owned()).await;
             request.set_attempt(attempt);
             let method = request.method().clone();
-            let result =
-                match policy.attempt_timeout {
-                    Some(limit) => {
-                        let url = request.uri().clone();
-                        // The request's own timeout lets the inner client bound the body as well.
-                        request.timeout = Some(request.timeout.map_or(limit, |own| own.min(limit)));
-                        ferry_core::timeout::timeout(&self.timer, limit, self.inner.send(request))
-                            .await
-                            .unwrap_or_else(|_| {
-                                Err(HttpError::new(Kind::Timeout).with_url(&url).with_context(
-                                    format!("attempt {attempt} had no response within {limit:?}"),
-                                ))
-                            })
-                    }
-                    None => self.inner.send(request).await,
-                };
+            let result = match policy.attempt_timeout {
+                Some(limit) => {
+                    let url = request.uri().clone();
+                    // The request's own timeout lets the inner client bound the body as well.
+                    request.timeout = Some(request.timeout.map_or(limit, |own| own.min(limit)));
+                    ferry_core::timeout::timeout(
+                        &self.shared.timer,
+                        limit,
+                        self.shared.inner.send(request),
+                    )
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(HttpError::new(Kind::Timeout)
+                            .with_url(&url)
+                            .with_context(format!(
+                                "attempt {attempt} had no response within {limit:?}"
+                            )))
+                    })
+                }
+                None => self.shared.inner.send(request).await,
+            };
             match result {
                 Ok(mut response) => {
                     response.hold_until_body_done(permit);
@@ -292,8 +361,8 @@ where
 impl<C, Tm> fmt::Debug for ResilientClient<C, Tm> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResilientClient")
-            .field("default", &self.default)
-            .field("hosts", &self.hosts)
+            .field("default", &self.shared.default)
+            .field("hosts", &self.shared.hosts)
             .finish_non_exhaustive()
     }
 }

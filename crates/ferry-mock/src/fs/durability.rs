@@ -17,12 +17,16 @@ impl State {
                 return;
             }
             Kind::Dir { entries, durable } => std::mem::replace(durable, entries.clone()),
+            // A link never changes after it is made: always durable.
+            Kind::Symlink { .. } => return,
         };
         // Count the new durable entries before dropping the old ones, so that no node is
         // freed in between while it is still named in both.
         let new_durable: Vec<NodeId> = match &self.node(id).kind {
             Kind::Dir { durable, .. } => durable.values().copied().collect(),
-            Kind::File { .. } => unreachable!("a directory was just synced"),
+            Kind::File { .. } | Kind::Symlink { .. } => {
+                unreachable!("a directory was just synced")
+            }
         };
         for child in new_durable {
             self.adjust(child, |child| child.durable_links += 1);
@@ -97,6 +101,7 @@ impl State {
                     }
                     pending.extend(entries.values().copied());
                 }
+                Kind::Symlink { .. } => {}
             }
             node.links = 0;
             node.durable_links = 0;
@@ -107,7 +112,7 @@ impl State {
             .values()
             .filter_map(|node| match &node.kind {
                 Kind::Dir { entries, .. } => Some(entries.values().copied()),
-                Kind::File { .. } => None,
+                Kind::File { .. } | Kind::Symlink { .. } => None,
             })
             .flatten()
             .chain([ROOT])
@@ -123,7 +128,7 @@ impl State {
             .values()
             .map(|node| match &node.kind {
                 Kind::File { data, .. } => data.len() as u64,
-                Kind::Dir { .. } => 0,
+                Kind::Dir { .. } | Kind::Symlink { .. } => 0,
             })
             .sum();
         self.generation += 1;

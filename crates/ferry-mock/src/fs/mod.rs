@@ -17,6 +17,7 @@ use crate::{MockRng, MockRuntime};
 mod durability;
 mod faults;
 mod file;
+mod links;
 mod ops;
 mod tree;
 
@@ -42,11 +43,21 @@ use tree::State;
 /// `AlreadyExists`; a file used as a directory is `NotADirectory` and a directory used as a
 /// file `IsADirectory`; a file made read-only with `set_readonly` refuses writes, and a
 /// read-only directory refuses new, removed and renamed entries (`PermissionDenied`, as for
-/// a user who is not root). `rename` replaces a file (or an empty directory) in one step.
+/// a user who is not root). `rename` replaces a file (or an empty directory) in one step;
+/// `rename_noreplace` fails with `AlreadyExists` on any entry at the new name instead.
 ///
 /// Paths are resolved lexically from the root `/`: `.` is skipped, `..` goes up, and a
-/// relative path is taken from the root. There are no symbolic links. `read_dir` lists entries
-/// sorted by name. Modification times are the Unix epoch plus the virtual time of the change,
+/// relative path is taken from the root. `read_dir` lists entries sorted by name.
+///
+/// Symbolic links are made with [`symlink`](Self::symlink) and read with
+/// [`read_link`](Self::read_link). They behave as on Linux: reading, `metadata`,
+/// `set_readonly`, `open_write` (which creates a missing target) and every directory on the
+/// way follow them (at most 40 in one path, then an error); `remove_file`, `remove_dir_all`,
+/// `rename` and `rename_noreplace` act on the link itself, never on what it points to; `read_dir` reports
+/// a link as [`FileType::Symlink`](ferry_fs::FileType::Symlink); `open_write` in
+/// `CreateNew` mode fails on a link, dangling or not, as `O_EXCL` does. A relative target is
+/// taken from the link's directory; `..` in a path is resolved before links are followed. A
+/// link never changes once made, so it is durable as soon as its directory entry is. Modification times are the Unix epoch plus the virtual time of the change,
 /// so `modified()` minus `UNIX_EPOCH` reads like [`MockRuntime::elapsed`].
 ///
 /// Every operation first waits (the [latency](Self::with_latency), or one turn given to the

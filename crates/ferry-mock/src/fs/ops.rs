@@ -42,6 +42,44 @@ impl MemFs {
     }
 }
 
+impl MemFs {
+    /// A rename (`act` decides which kind): waits, checks the denied prefixes on both
+    /// sides, acts on the tree, and traces "`name` `from` to `to`: outcome".
+    async fn move_entry(
+        &self,
+        name: &str,
+        from: &Path,
+        to: &Path,
+        act: fn(&mut State, &[OsString], &[OsString], Duration) -> io::Result<()>,
+    ) -> Result<(), FsError> {
+        self.shared.pause().await;
+        let now = self.shared.now();
+        let result = tree::parts(from).and_then(|from_parts| {
+            let to_parts = tree::parts(to)?;
+            let mut state = self.shared.lock();
+            for parts in [&from_parts, &to_parts] {
+                state
+                    .faults
+                    .check_access(parts)
+                    .map_err(InjectedFault::into_io)?;
+            }
+            act(&mut state, &from_parts, &to_parts, now)
+        });
+        self.shared.record(
+            format_args!(
+                "{name} {} to {}",
+                self.shared.show(from),
+                self.shared.show(to)
+            ),
+            result.as_ref().map(|_| ()),
+        );
+        if result.is_ok() {
+            self.shared.forget(from);
+        }
+        result.map_err(|error| FsError::rename(from, to, error))
+    }
+}
+
 #[async_trait::async_trait]
 impl FileSystem for MemFs {
     async fn read(&self, path: &Path) -> Result<Vec<u8>, FsError> {
@@ -131,31 +169,12 @@ impl FileSystem for MemFs {
     }
 
     async fn rename(&self, from: &Path, to: &Path) -> Result<(), FsError> {
-        self.shared.pause().await;
-        let now = self.shared.now();
-        let result = tree::parts(from).and_then(|from_parts| {
-            let to_parts = tree::parts(to)?;
-            let mut state = self.shared.lock();
-            for parts in [&from_parts, &to_parts] {
-                state
-                    .faults
-                    .check_access(parts)
-                    .map_err(InjectedFault::into_io)?;
-            }
-            state.rename(&from_parts, &to_parts, now)
-        });
-        self.shared.record(
-            format_args!(
-                "rename {} to {}",
-                self.shared.show(from),
-                self.shared.show(to)
-            ),
-            result.as_ref().map(|_| ()),
-        );
-        if result.is_ok() {
-            self.shared.forget(from);
-        }
-        result.map_err(|error| FsError::rename(from, to, error))
+        self.move_entry("rename", from, to, State::rename).await
+    }
+
+    async fn rename_noreplace(&self, from: &Path, to: &Path) -> Result<(), FsError> {
+        self.move_entry("rename_noreplace", from, to, State::rename_noreplace)
+            .await
     }
 
     async fn metadata(&self, path: &Path) -> Result<Metadata, FsError> {
@@ -257,5 +276,63 @@ impl FileSystem for MemFs {
         if result.is_ok() {
             self.shared.forget(&path);
         }
+    }
+}
+
+impl MemFs {
+    /// Makes a symbolic link at `link` pointing to `target`, like
+    /// `std::os::unix::fs::symlink(target, link)`: the link's directory must exist and the
+    /// name be free (`AlreadyExists` otherwise); the target need not exist. Takes effect at
+    /// once, with no latency, and is traced.
+    ///
+    /// ```
+    /// use ferry_fs::{FileSystem, FileSystemExt};
+    /// use ferry_mock::MemFs;
+    ///
+    /// futures::executor::block_on(async {
+    ///     let fs = MemFs::standalone();
+    ///     fs.write("/secret.txt".as_ref(), b"keep me").await.unwrap();
+    ///     fs.symlink("/secret.txt", "/link.txt").unwrap();
+    ///     assert_eq!(fs.read_to_string("/link.txt").await.unwrap(), "keep me");
+    ///     assert_eq!(fs.read_link("/link.txt").unwrap(), std::path::Path::new("/secret.txt"));
+    ///     assert!(fs.read_dir("/".as_ref()).await.unwrap().iter().any(|e| e.metadata().is_symlink()));
+    /// });
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// An [`FsError`] naming `link`: `NotFound` if its directory is missing (or `target` is
+    /// empty), `AlreadyExists` if the name is taken, `PermissionDenied` in a read-only
+    /// directory or under [`deny_under`](Self::deny_under).
+    pub fn symlink(&self, target: impl AsRef<Path>, link: impl AsRef<Path>) -> Result<(), FsError> {
+        let (target, link) = (target.as_ref(), link.as_ref());
+        let now = self.shared.now();
+        let result = tree::parts(link).and_then(|parts| {
+            let mut state = self.shared.lock();
+            state
+                .faults
+                .check_access(&parts)
+                .map_err(InjectedFault::into_io)?;
+            state.symlink(target, &parts, now)
+        });
+        self.shared.record(
+            format_args!("symlink {} -> {}", self.shared.show(link), target.display()),
+            result.as_ref().map(|_| ()),
+        );
+        result.map_err(|error| FsError::new(FsOp::Symlink, link, error))
+    }
+
+    /// What the symbolic link at `link` points to, as it was given to
+    /// [`symlink`](Self::symlink).
+    ///
+    /// # Errors
+    ///
+    /// An [`FsError`] naming `link`: `NotFound` if nothing is there, `InvalidInput` if it is
+    /// not a link.
+    pub fn read_link(&self, link: impl AsRef<Path>) -> Result<PathBuf, FsError> {
+        let link = link.as_ref();
+        tree::parts(link)
+            .and_then(|parts| self.shared.lock().read_link(&parts))
+            .map_err(|error| FsError::new(FsOp::Metadata, link, error))
     }
 }

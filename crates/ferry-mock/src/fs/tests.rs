@@ -22,7 +22,7 @@ fn recount(fs: &MemFs) -> u64 {
         .filter(|node| node.links > 0 || node.open > 0)
         .map(|node| match &node.kind {
             Kind::File { data, .. } => data.len() as u64,
-            Kind::Dir { .. } => 0,
+            Kind::Dir { .. } | Kind::Symlink { .. } => 0,
         })
         .sum()
 }

@@ -1,5 +1,6 @@
-//! The in-memory tree: nodes (files and directories), path resolution, and each operation's
-//! POSIX semantics, with no waiting and no tracing (those are in `ops`).
+//! The in-memory tree: nodes (files, directories and symbolic links), and each operation's
+//! POSIX semantics, with no waiting and no tracing (those are in `ops`); resolving paths
+//! through links is in `links`.
 //!
 //! Every node keeps two views: the current one, which operations see and change, and the
 //! durable one, which a crash falls back to (see `durability`). A node lives as long as a
@@ -8,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::io::{self, ErrorKind};
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,6 +38,9 @@ pub(super) enum Kind {
         /// The entries as of the last `sync_dir` (none if never synced).
         durable: BTreeMap<OsString, NodeId>,
     },
+    /// A symbolic link: a path, absolute or relative to the link's directory, that is never
+    /// changed after the link is made (so it is always durable).
+    Symlink { target: PathBuf },
 }
 
 #[derive(Debug)]
@@ -68,6 +72,7 @@ impl Node {
         let (file_type, len) = match &self.kind {
             Kind::File { data, .. } => (FileType::File, data.len() as u64),
             Kind::Dir { entries, .. } => (FileType::Dir, entries.len() as u64),
+            Kind::Symlink { target } => (FileType::Symlink, target.as_os_str().len() as u64),
         };
         let metadata = Metadata::new(file_type, len).with_readonly(self.readonly);
         // A virtual time beyond what `SystemTime` can hold (a clock moved by hand to the far
@@ -190,18 +195,9 @@ impl State {
         }
     }
 
-    /// The node at `parts`.
+    /// The node at `parts`, following symbolic links all the way (as `stat` does).
     pub(super) fn lookup(&self, parts: &[OsString]) -> io::Result<NodeId> {
-        let mut id = ROOT;
-        for name in parts {
-            match &self.node(id).kind {
-                Kind::Dir { entries, .. } => {
-                    id = *entries.get(name).ok_or_else(|| err(ErrorKind::NotFound))?;
-                }
-                Kind::File { .. } => return Err(err(ErrorKind::NotADirectory)),
-            }
-        }
-        Ok(id)
+        self.resolve(parts, true)
     }
 
     /// The directory holding `parts` and the name in it; `None` for the root itself.
@@ -215,14 +211,16 @@ impl State {
         let dir = self.lookup(dir_parts)?;
         match self.node(dir).kind {
             Kind::Dir { .. } => Ok(Some((dir, name))),
-            Kind::File { .. } => Err(err(ErrorKind::NotADirectory)),
+            Kind::File { .. } | Kind::Symlink { .. } => Err(err(ErrorKind::NotADirectory)),
         }
     }
 
     pub(super) fn entries(&self, dir: NodeId) -> &BTreeMap<OsString, NodeId> {
         match &self.node(dir).kind {
             Kind::Dir { entries, .. } => entries,
-            Kind::File { .. } => unreachable!("callers check for a directory"),
+            Kind::File { .. } | Kind::Symlink { .. } => {
+                unreachable!("callers check for a directory")
+            }
         }
     }
 
@@ -234,8 +232,12 @@ impl State {
         matches!(self.node(id).kind, Kind::Dir { .. })
     }
 
+    pub(super) fn is_symlink(&self, id: NodeId) -> bool {
+        matches!(self.node(id).kind, Kind::Symlink { .. })
+    }
+
     /// Fails unless entries may be added to or removed from `dir`.
-    fn check_dir_writable(&self, dir: NodeId) -> io::Result<()> {
+    pub(super) fn check_dir_writable(&self, dir: NodeId) -> io::Result<()> {
         if self.node(dir).readonly {
             Err(err(ErrorKind::PermissionDenied))
         } else {
@@ -244,7 +246,13 @@ impl State {
     }
 
     /// Makes a new node and names it `name` in `dir`.
-    fn create(&mut self, dir: NodeId, name: &OsStr, kind: Kind, now: Duration) -> NodeId {
+    pub(super) fn create(
+        &mut self,
+        dir: NodeId,
+        name: &OsStr,
+        kind: Kind,
+        now: Duration,
+    ) -> NodeId {
         let id = self.next_id;
         self.next_id += 1;
         self.nodes.insert(id, Node::new(kind, now));
@@ -282,18 +290,22 @@ impl State {
         match &self.node(self.lookup(parts)?).kind {
             Kind::File { data, .. } => Ok(Arc::clone(data)),
             Kind::Dir { .. } => Err(err(ErrorKind::IsADirectory)),
+            Kind::Symlink { .. } => Err(err(ErrorKind::InvalidInput)),
         }
     }
 
     /// Opens the file at `parts` for writing as `mode` says (creating or truncating it) and
-    /// returns its node, like `open(2)` with `O_WRONLY` and `mode`'s flags.
+    /// returns its node, like `open(2)` with `O_WRONLY` and `mode`'s flags: a symbolic link
+    /// at `parts` is followed (and its target created if missing), except by `CreateNew`,
+    /// which fails on any entry, as `O_EXCL` does.
     pub(super) fn open_write(
         &mut self,
         parts: &[OsString],
         mode: WriteMode,
         now: Duration,
     ) -> io::Result<NodeId> {
-        let Some((dir, name)) = self.lookup_parent(parts)? else {
+        let parts = self.follow_final_links(parts, mode == WriteMode::CreateNew)?;
+        let Some((dir, name)) = self.lookup_parent(&parts)? else {
             return Err(err(ErrorKind::IsADirectory));
         };
         match self.entry(dir, name) {
@@ -409,7 +421,15 @@ impl State {
     pub(super) fn create_dir_all(&mut self, parts: &[OsString], now: Duration) -> io::Result<()> {
         let mut dir = ROOT;
         for (depth, name) in parts.iter().enumerate() {
-            match self.entry(dir, name) {
+            // A link to a directory on the way is followed, as `mkdir -p` does.
+            let entry = match self.entry(dir, name) {
+                Some(id) if self.is_symlink(id) => Some(
+                    self.resolve(&parts[..=depth], true)
+                        .map_err(|_| err(ErrorKind::AlreadyExists))?,
+                ),
+                other => other,
+            };
+            match entry {
                 Some(id) if self.is_dir(id) => dir = id,
                 Some(_) if depth + 1 == parts.len() => return Err(err(ErrorKind::AlreadyExists)),
                 Some(_) => return Err(err(ErrorKind::NotADirectory)),
@@ -455,7 +475,8 @@ impl State {
     }
 
     /// Removes the directory at `parts` and everything below it, or nothing: every
-    /// directory involved must be writable.
+    /// directory involved must be writable. Links in it, or at `parts`, are removed
+    /// themselves, never followed.
     pub(super) fn remove_dir_all(&mut self, parts: &[OsString], now: Duration) -> io::Result<()> {
         let Some((dir, name)) = self.lookup_parent(parts)? else {
             // Nobody removes the root of a file system.
@@ -464,6 +485,12 @@ impl State {
         let id = self
             .entry(dir, name)
             .ok_or_else(|| err(ErrorKind::NotFound))?;
+        if self.is_symlink(id) {
+            // As std's `remove_dir_all`: a link is removed itself, never followed.
+            self.check_dir_writable(dir)?;
+            self.unlink(dir, name, now);
+            return Ok(());
+        }
         if !self.is_dir(id) {
             return Err(err(ErrorKind::NotADirectory));
         }
@@ -492,7 +519,8 @@ impl State {
     }
 
     /// Renames like `rename(2)`: a file replaces a file, a directory replaces an empty
-    /// directory, and the move is one step.
+    /// directory, a symbolic link is moved or replaced itself (never what it points to), and
+    /// the move is one step.
     pub(super) fn rename(
         &mut self,
         from: &[OsString],

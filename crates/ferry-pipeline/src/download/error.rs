@@ -1,4 +1,5 @@
-//! What a download report holds: what was saved, what failed and why.
+//! What a download report holds: what was saved, what was already there, what failed and
+//! why.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -45,6 +46,15 @@ pub enum DownloadError {
         #[source]
         source: FsError,
     },
+    /// Under [`ExistingEntry::Overwrite`](super::ExistingEntry::Overwrite), a directory has
+    /// the file's name. It is never replaced; nothing was written there.
+    #[error("not saving {url} as {}: a directory has that name and is never replaced", path.display())]
+    TargetIsDirectory {
+        /// The URL (redacted).
+        url: String,
+        /// The directory's path.
+        path: PathBuf,
+    },
 }
 
 /// One saved file.
@@ -56,6 +66,17 @@ pub struct Saved {
     pub path: PathBuf,
     /// How many bytes it has.
     pub bytes: u64,
+}
+
+/// One URL not downloaded because its name was taken, under
+/// [`ExistingEntry::Skip`](super::ExistingEntry::Skip): what is there was left as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The URL, as given.
+    pub url: String,
+    /// The entry already there, inside the target directory: a file, a directory or a
+    /// symbolic link, untouched.
+    pub path: PathBuf,
 }
 
 /// One URL that was not saved.
@@ -73,6 +94,10 @@ pub struct Failed {
 pub struct DownloadReport {
     /// The files saved.
     pub saved: Vec<Saved>,
+    /// The URLs whose name was already taken, under
+    /// [`ExistingEntry::Skip`](super::ExistingEntry::Skip) (always empty under the other
+    /// policies).
+    pub skipped: Vec<Skipped>,
     /// The URLs that failed, and why.
     pub failed: Vec<Failed>,
 }
@@ -83,7 +108,8 @@ impl DownloadReport {
         self.saved.iter().map(|saved| saved.bytes).sum()
     }
 
-    /// Whether every URL was saved.
+    /// Whether every URL was saved or, under
+    /// [`ExistingEntry::Skip`](super::ExistingEntry::Skip), already there: none failed.
     pub fn is_complete(&self) -> bool {
         self.failed.is_empty()
     }
@@ -91,13 +117,19 @@ impl DownloadReport {
 
 impl fmt::Display for DownloadReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
+        write!(
             f,
-            "{} saved ({} bytes), {} failed",
+            "{} saved ({} bytes), ",
             self.saved.len(),
-            self.total_bytes(),
-            self.failed.len()
+            self.total_bytes()
         )?;
+        if !self.skipped.is_empty() {
+            write!(f, "{} already there, ", self.skipped.len())?;
+        }
+        writeln!(f, "{} failed", self.failed.len())?;
+        for skipped in &self.skipped {
+            writeln!(f, "  already there: {}", skipped.path.display())?;
+        }
         for failed in &self.failed {
             writeln!(f, "  failed: {}", failed.error)?;
         }

@@ -197,6 +197,11 @@ pub(super) struct NameRegistry {
 }
 
 impl NameRegistry {
+    /// Marks `name` as taken (by an entry already in the directory) without giving it out.
+    pub(super) fn mark_taken(&mut self, name: &str) {
+        self.taken.insert(name.to_lowercase());
+    }
+
     /// `name` if free, else `stem-1.ext`, `stem-2.ext`, ...: the first free one, now taken.
     pub(super) fn reserve(&mut self, name: &str) -> String {
         if self.taken.insert(name.to_lowercase()) {

@@ -1,7 +1,8 @@
-//! Streaming a body into a temporary file, then renaming it into place.
+//! Streaming a body into a temporary file, then renaming it into place, with or without
+//! replacing what has the name.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 
 use bytes::Bytes;
@@ -19,15 +20,40 @@ pub(super) enum SaveError {
     Fs(FsError),
 }
 
-/// Writes `body` to a temporary file in `dir`, syncs it, renames it to `target` and syncs
-/// `dir`; gives the number of bytes. On failure the temporary file is removed; if the future
-/// is dropped, it is removed in the background.
+/// How the finished temporary file gets its name.
+pub(super) enum Place<'a> {
+    /// `rename`: a file or link at the name is replaced.
+    Replace,
+    /// `rename_noreplace`: a taken name is reported as [`Placed::Taken`].
+    NoReplace,
+    /// `rename_noreplace`, asking `next` for another name while the one tried is taken.
+    NextFree(&'a (dyn Fn() -> PathBuf + Send + Sync)),
+}
+
+/// Where the file went.
+pub(super) enum Placed {
+    /// Saved under this path.
+    At(PathBuf),
+    /// Not saved: something already has this name (the temporary file is removed).
+    Taken(PathBuf),
+}
+
+/// The most names [`Place::NextFree`] tries before it gives up: each taken one was taken
+/// between the listing and the rename, which a directory busy with other writers may do a
+/// few times, never a thousand.
+const MAX_NAME_TRIES: usize = 1000;
+
+/// Writes `body` to a temporary file in `dir`, syncs it, moves it to `target` as `place`
+/// says and syncs `dir`; gives where it went and the number of bytes. On failure, or when
+/// the name is taken, the temporary file is removed; if the future is dropped, it is removed
+/// in the background.
 pub(super) async fn stream_to_file<F, S>(
     fs: &F,
     dir: &Path,
     target: &Path,
     body: S,
-) -> Result<u64, SaveError>
+    place: Place<'_>,
+) -> Result<(Placed, u64), SaveError>
 where
     F: FileSystem + ?Sized,
     S: Stream<Item = Result<Bytes, HttpError>>,
@@ -40,20 +66,65 @@ where
         fs,
         path: Some(temp_path.clone()),
     };
-    let mut result = fill(writer, body).await;
-    if result.is_ok() {
-        if let Err(error) = fs.rename(&temp_path, target).await {
-            result = Err(SaveError::Fs(error));
+    let mut result = match fill(writer, body).await {
+        Ok(bytes) => move_into_place(fs, &temp_path, target, place)
+            .await
+            .map(|placed| (placed, bytes)),
+        Err(error) => Err(error),
+    };
+    if !matches!(result, Ok((Placed::At(_), _))) {
+        // Best effort, while the guard still covers a cancellation here.
+        if let Err(error) = fs.remove_file(&temp_path).await {
+            if result.is_ok() {
+                result = Err(SaveError::Fs(error));
+            }
         }
     }
-    if result.is_err() {
-        // Best effort, while the guard still covers a cancellation here.
-        let _ = fs.remove_file(&temp_path).await;
-    }
     guard.path = None;
-    let bytes = result?;
-    fs.sync_dir(dir).await.map_err(SaveError::Fs)?;
-    Ok(bytes)
+    let (placed, bytes) = result?;
+    if matches!(placed, Placed::At(_)) {
+        fs.sync_dir(dir).await.map_err(SaveError::Fs)?;
+    }
+    Ok((placed, bytes))
+}
+
+/// Renames the finished temporary file to `target` (or the next free name) as `place` says.
+async fn move_into_place<F: FileSystem + ?Sized>(
+    fs: &F,
+    temp_path: &Path,
+    target: &Path,
+    place: Place<'_>,
+) -> Result<Placed, SaveError> {
+    let next = match place {
+        Place::Replace => {
+            return fs
+                .rename(temp_path, target)
+                .await
+                .map(|()| Placed::At(target.to_path_buf()))
+                .map_err(SaveError::Fs);
+        }
+        Place::NoReplace => None,
+        Place::NextFree(next) => Some(next),
+    };
+    let mut candidate = target.to_path_buf();
+    for _ in 0..MAX_NAME_TRIES {
+        match fs.rename_noreplace(temp_path, &candidate).await {
+            Ok(()) => return Ok(Placed::At(candidate)),
+            Err(error) if error.is_already_exists() => match next {
+                None => return Ok(Placed::Taken(candidate)),
+                Some(next) => candidate = next(),
+            },
+            Err(error) => return Err(SaveError::Fs(error)),
+        }
+    }
+    Err(SaveError::Fs(FsError::rename(
+        temp_path,
+        candidate,
+        io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{MAX_NAME_TRIES} free names in a row were taken before the rename"),
+        ),
+    )))
 }
 
 /// Copies `body` into `writer` chunk by chunk, then syncs and closes it.
