@@ -23,7 +23,9 @@ fn a_loop_of_links_is_an_error_not_a_hang() {
         for path in ["/a", "/self/x/y"] {
             let error = fs.read(p(path)).await.expect_err("a loop");
             assert!(
-                error.to_string().contains("too many levels of symbolic links"),
+                error
+                    .to_string()
+                    .contains("too many levels of symbolic links"),
                 "{path}: {error}"
             );
         }
@@ -46,7 +48,11 @@ fn read_link_gives_the_target_as_made_and_refuses_what_is_no_link() {
         assert!(fs.read_link("/d/none").unwrap_err().is_not_found());
         let taken = fs.symlink("/x", "/d/file").unwrap_err();
         assert!(taken.is_already_exists(), "{taken}");
-        assert!(fs.symlink("/x", "/missing/link").unwrap_err().is_not_found());
+        assert!(
+            fs.symlink("/x", "/missing/link")
+                .unwrap_err()
+                .is_not_found()
+        );
     });
 }
 
@@ -64,7 +70,9 @@ fn a_link_survives_a_crash_once_its_directory_is_synced() {
         assert!(fs.read_link("/unsynced").unwrap_err().is_not_found());
         let trace: Vec<String> = rt.trace().iter().map(ToString::to_string).collect();
         assert!(
-            trace.iter().any(|event| event.contains("symlink /synced -> /target: ok")),
+            trace
+                .iter()
+                .any(|event| event.contains("symlink /synced -> /target: ok")),
             "{trace:#?}"
         );
     });

@@ -4,7 +4,7 @@
 use std::io::ErrorKind;
 use std::path::Path;
 
-use ferry_fs::{FileSystem, FileSystemExt, FileType, WriteMode};
+use ferry_fs::{FileSystem, FileType, WriteMode};
 
 use super::{FsEnv, TestFs};
 use crate::runtime::TestRuntime;
