@@ -11,6 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use ferry_core::{Sleep, Timer};
 use ferry_http::{OutgoingBody, Transport, TransportError, TransportErrorKind};
+use http::header::{CONTENT_LENGTH, HeaderValue, TRANSFER_ENCODING};
 use http::Method;
 use http_body::Frame;
 
@@ -159,6 +160,15 @@ impl Transport for MockTransport {
             let decision = match decided {
                 Some(decision) => decision,
                 None => {
+                    // The framing headers an HTTP/1.1 stack would write for a stream, so that
+                    // the recorded request (and the routes) see what a server would.
+                    let mut parts = parts;
+                    match body.length() {
+                        Some(length) => parts.headers.insert(CONTENT_LENGTH, length.into()),
+                        None => parts
+                            .headers
+                            .insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked")),
+                    };
                     let bytes = read_streamed(body).await?;
                     transport.decide(&http::Request::from_parts(parts, bytes))
                 }
