@@ -52,7 +52,7 @@ async fn run_transport(url: &http::Uri, requests: usize) -> Duration {
         .map(|_| {
             let transport = &transport;
             async move {
-                let mut request = http::Request::new(Bytes::new());
+                let mut request = http::Request::new(Bytes::new().into());
                 *request.uri_mut() = url.clone();
                 let response = transport.send(request).await.expect("transport GET");
                 let body = response

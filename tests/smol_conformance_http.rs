@@ -73,6 +73,7 @@ mod global_executor {
     use super::on_global_executor;
     ferry_conformance::http_suite!(on_global_executor);
     ferry_conformance::http_network_suite!(on_global_executor);
+    ferry_conformance::http_uploads_suite!(on_global_executor);
 }
 
 mod two_thread_executor {

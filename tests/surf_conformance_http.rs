@@ -115,4 +115,5 @@ mod without_keep_alive {
     }
 
     ferry_conformance::http_suite!(on_smol);
+    ferry_conformance::http_uploads_suite!(on_smol);
 }

@@ -53,6 +53,7 @@ mod multi_thread {
     use super::on_multi_thread;
     ferry_conformance::http_suite!(on_multi_thread);
     ferry_conformance::http_network_suite!(on_multi_thread);
+    ferry_conformance::http_uploads_suite!(on_multi_thread);
 }
 
 mod current_thread {

@@ -28,6 +28,9 @@ use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::fs::TestFs;
+#[path = "resilience_uploads.rs"]
+mod uploads;
+pub use uploads::*;
 use crate::runtime::TestRuntime;
 
 /// What a case runs on: a runtime, a file system with an empty directory of the case's own,
@@ -60,6 +63,8 @@ macro_rules! resilience_suite {
                 paginators_cover_every_item_of_the_test_server,
                 csv_enriched_from_the_server_into_json_lines,
                 downloads_save_every_file_and_report_failures,
+                files_upload_streamed_from_the_file_system,
+                resilient_client_resends_only_replayable_bodies,
             ]
         );
     };

@@ -7,16 +7,17 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION, USER_AGENT};
+use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, USER_AGENT};
 use http::{HeaderMap, Method, StatusCode, Uri};
 use tracing::Instrument;
 use tracing::field::Empty;
 
 use super::body::Body;
+use super::cookies::CookieJar;
 use super::deadline::{Deadlines, SharedDeadline};
 use super::error::{HttpError, Kind};
 use super::redact::is_sensitive;
+use super::request_body::{FailureSlot, OutgoingBody, RequestBody};
 use super::settings::HttpSettings;
 use super::transport::{Transport, TransportError};
 use super::{HttpClient, Request, Response};
@@ -42,6 +43,7 @@ struct Shared<T, Tm> {
     timer: Tm,
     settings: HttpSettings,
     deadlines: Deadlines,
+    cookies: Option<CookieJar>,
 }
 
 impl<T, Tm> Clone for Client<T, Tm> {
@@ -59,12 +61,14 @@ impl<T: Transport, Tm: Timer> Client<T, Tm> {
     /// timeout, pool, root certificates); the client applies the rest.
     pub fn new(transport: T, timer: Tm, settings: HttpSettings) -> Self {
         let deadlines = Deadlines::new(timer.now());
+        let cookies = settings.new_cookie_jar();
         Self {
             shared: Arc::new(Shared {
                 transport,
                 timer,
                 settings,
                 deadlines,
+                cookies,
             }),
         }
     }
@@ -72,6 +76,12 @@ impl<T: Transport, Tm: Timer> Client<T, Tm> {
     /// The settings.
     pub fn settings(&self) -> &HttpSettings {
         &self.shared.settings
+    }
+
+    /// The client's cookie jar, when cookies are on
+    /// ([`HttpSettings::with_cookie_store`], [`HttpSettings::with_cookie_jar`]).
+    pub fn cookie_jar(&self) -> Option<&CookieJar> {
+        self.shared.cookies.as_ref()
     }
 
     /// The transport.
@@ -116,7 +126,7 @@ impl<T: Transport, Tm: Timer> Client<T, Tm> {
                 .deadlines
                 .after(&shared.timer, shared.timer.now(), timeout)
         });
-        let hops = Hops::new(request, timeout);
+        let hops = Hops::new(request, timeout, &shared.settings);
         Execute {
             exchange: run_hops(shared, hops, deadline).instrument(span),
             started,
@@ -196,9 +206,10 @@ fn run_hops<T: Transport, Tm: Timer>(
     async move {
         let settings = &shared.settings;
         loop {
-            let send = shared.transport.send(hops.wire_request(settings));
+            let wire = hops.wire_request(settings, shared.cookies.as_ref())?;
+            let send = shared.transport.send(wire);
             let sent = Race::new(send, deadline.as_mut()).await;
-            if let Some(response) = hops.after_hop(sent, settings)? {
+            if let Some(response) = hops.after_hop(sent, settings, shared.cookies.as_ref())? {
                 let (parts, wire_body) = response.into_parts();
                 let body = Body::wire(Box::pin(wire_body), deadline, settings.max_body_bytes());
                 return Ok(Response::new(parts, hops.uri, body));
@@ -242,25 +253,61 @@ struct Hops {
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: RequestBody,
+    /// Where the current hop's streamed body leaves its failure.
+    body_failure: Option<FailureSlot>,
     timeout: Duration,
     redirects: usize,
 }
 
 impl Hops {
-    fn new(request: Request, timeout: Duration) -> Self {
+    fn new(request: Request, timeout: Duration, settings: &HttpSettings) -> Self {
+        let mut headers = request.headers;
+        // The client-wide credentials join the request's headers at the first hop, so that a
+        // redirect to another origin drops them like the request's own.
+        if let Some(auth) = settings.basic_auth() {
+            if !headers.contains_key(AUTHORIZATION) {
+                headers.insert(AUTHORIZATION, auth.clone());
+            }
+        }
         Self {
             method: request.method,
             uri: request.uri,
-            headers: request.headers,
+            headers,
             body: request.body,
+            body_failure: None,
             timeout,
             redirects: 0,
         }
     }
 
-    /// The next request on the wire, with the default headers added.
-    fn wire_request(&mut self, settings: &HttpSettings) -> http::Request<Bytes> {
+    /// The error for a hop whose streamed body failed, if it did.
+    fn body_failure(&mut self) -> Option<HttpError> {
+        let slot = self.body_failure.take()?;
+        let failure = slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()?;
+        Some(
+            HttpError::new(Kind::RequestBody)
+                .with_url(&self.uri)
+                .with_source(failure),
+        )
+    }
+
+    /// The next request on the wire, with the default headers (and the jar's cookies) added.
+    fn wire_request(
+        &mut self,
+        settings: &HttpSettings,
+        cookies: Option<&CookieJar>,
+    ) -> Result<http::Request<OutgoingBody>, HttpError> {
+        let Some(body) = self.body.outgoing() else {
+            return Err(HttpError::new(Kind::RequestBody)
+                .with_url(&self.uri)
+                .with_context("its one-shot body stream was taken by an earlier send")
+                .with_body_not_replayable());
+        };
+        self.body_failure = body.failure_slot();
         // Keep the logical headers for the next hop only when a redirect may need them;
         // cloning an empty map does not allocate.
         let mut headers = if settings.max_redirects() > 0 {
@@ -273,11 +320,14 @@ impl Hops {
                 headers.insert(USER_AGENT, user_agent.clone());
             }
         }
-        let mut wire = http::Request::new(self.body.clone());
+        if let Some(jar) = cookies {
+            jar.apply(&mut headers, &self.uri);
+        }
+        let mut wire = http::Request::new(body);
         *wire.method_mut() = self.method.clone();
         *wire.uri_mut() = self.uri.clone();
         *wire.headers_mut() = headers;
-        wire
+        Ok(wire)
     }
 
     /// The final response, or `None` after moving on to the redirect target.
@@ -285,7 +335,13 @@ impl Hops {
         &mut self,
         sent: Option<Result<http::Response<B>, TransportError>>,
         settings: &HttpSettings,
+        cookies: Option<&CookieJar>,
     ) -> Result<Option<http::Response<B>>, HttpError> {
+        // A failed body stream is the cause, whatever the transport made of it (an I/O
+        // error, an early answer from a server that stopped reading).
+        if let Some(error) = self.body_failure() {
+            return Err(error);
+        }
         let response = match sent {
             Some(Ok(response)) => response,
             Some(Err(error)) => return Err(HttpError::from_transport(error, &self.uri)),
@@ -295,6 +351,10 @@ impl Hops {
                     .with_context(timeout_context(self.timeout)));
             }
         };
+        if let Some(jar) = cookies {
+            // Every response's cookies count, a redirect's included.
+            jar.store_from(response.headers(), &self.uri);
+        }
         let status = response.status();
         if settings.max_redirects() == 0 || !status.is_redirection() {
             return Ok(Some(response));
@@ -316,9 +376,16 @@ impl Hops {
             .map_err(|error| error.with_status(status))?;
         if next_method != self.method {
             self.method = next_method;
-            self.body = Bytes::new();
+            self.body = RequestBody::empty();
             self.headers.remove(CONTENT_TYPE);
             self.headers.remove(CONTENT_LENGTH);
+        } else if !self.body.is_replayable() {
+            // A 307 or 308 asks for the same body again, and a one-shot stream is spent.
+            return Err(HttpError::new(Kind::Redirect)
+                .with_url(&self.uri)
+                .with_status(status)
+                .with_context("a 307/308 redirect needs the body sent again")
+                .with_body_not_replayable());
         }
         if !same_origin(&self.uri, &next) {
             remove_sensitive(&mut self.headers);

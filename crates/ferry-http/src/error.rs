@@ -42,6 +42,7 @@ struct Inner {
     retry_after: Option<RetryAfter>,
     context: Option<String>,
     attempts: Option<u32>,
+    body_not_replayable: bool,
     source: Option<BoxError>,
 }
 
@@ -61,6 +62,7 @@ pub(crate) enum Kind {
     BodyTooLarge,
     Decode,
     Unsupported,
+    RequestBody,
 }
 
 impl HttpError {
@@ -73,6 +75,7 @@ impl HttpError {
                 retry_after: None,
                 context: None,
                 attempts: None,
+                body_not_replayable: false,
                 source: None,
             }),
         }
@@ -106,6 +109,12 @@ impl HttpError {
 
     pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
         self.inner.attempts = Some(attempts);
+        self
+    }
+
+    /// Marks the error as caused (or left unretried) by a body that cannot be sent again.
+    pub(crate) fn with_body_not_replayable(mut self) -> Self {
+        self.inner.body_not_replayable = true;
         self
     }
 
@@ -146,7 +155,8 @@ impl HttpError {
         self.inner.kind == Kind::InvalidHeader
     }
 
-    /// The request body could not be built (a value failed to serialize as JSON); nothing was sent.
+    /// The request body could not be built (a value failed to serialize as JSON or as a form);
+    /// nothing was sent.
     pub fn is_invalid_body(&self) -> bool {
         self.inner.kind == Kind::InvalidBody
     }
@@ -213,6 +223,25 @@ impl HttpError {
         self.inner.kind == Kind::Unsupported
     }
 
+    /// The request body could not be sent: its stream yielded an error (the source is that
+    /// error), a file could not be read or changed size, or the stream yielded more or fewer
+    /// bytes than its declared length. Sending it again needs a body that works.
+    pub fn is_request_body(&self) -> bool {
+        self.inner.kind == Kind::RequestBody
+    }
+
+    /// The request has a one-shot streamed body
+    /// ([`RequestBody::from_stream`](super::RequestBody::from_stream)) that was already sent,
+    /// and something would have had to send it again: a `307`/`308` redirect (then this is
+    /// also [`is_redirect`](Self::is_redirect), with the redirect's status), a retry by
+    /// [`ResilientClient`](super::ResilientClient) (then this is the failure that was not
+    /// retried, with its own kind), or a second send of a clone of the request. Use
+    /// [`RequestBody::from_factory`](super::RequestBody::from_factory) (or
+    /// [`RequestBody::file`](super::RequestBody::file)) for a body that can be sent again.
+    pub fn is_body_not_replayable(&self) -> bool {
+        self.inner.body_not_replayable
+    }
+
     /// The status of the response this error is about, where there is one.
     pub fn status(&self) -> Option<StatusCode> {
         self.inner.status
@@ -255,7 +284,8 @@ impl HttpError {
             | Kind::Redirect
             | Kind::BodyTooLarge
             | Kind::Decode
-            | Kind::Unsupported => false,
+            | Kind::Unsupported
+            | Kind::RequestBody => false,
         }
     }
 
@@ -275,6 +305,7 @@ impl HttpError {
             Kind::BodyTooLarge => "response body too large",
             Kind::Decode => "failed to decode response body",
             Kind::Unsupported => "request not supported by the HTTP backend",
+            Kind::RequestBody => "failed to send the request body",
         }
     }
 }
@@ -293,6 +324,12 @@ impl fmt::Display for HttpError {
         }
         if let Some(attempts) = self.inner.attempts {
             write!(f, " (after {attempts} attempt(s))")?;
+        }
+        if self.inner.body_not_replayable {
+            f.write_str(
+                "; the request's streamed body was sent already and cannot be sent again \
+                 (RequestBody::from_factory makes one that can)",
+            )?;
         }
         Ok(())
     }
@@ -313,6 +350,9 @@ impl fmt::Debug for HttpError {
         }
         if let Some(attempts) = &self.inner.attempts {
             debug.field("attempts", attempts);
+        }
+        if self.inner.body_not_replayable {
+            debug.field("body_not_replayable", &true);
         }
         if let Some(source) = &self.inner.source {
             debug.field("source", source);

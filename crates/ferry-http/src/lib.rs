@@ -50,12 +50,17 @@
 use std::sync::Arc;
 
 mod body;
+mod builder_bodies;
 mod client;
+mod cookies;
 mod deadline;
 mod error;
+mod file_body;
 mod layer;
+mod multipart;
 mod redact;
 mod request;
+mod request_body;
 mod response;
 mod retry_after;
 mod settings;
@@ -67,12 +72,20 @@ mod retry_rule;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_bodies;
 
 pub use client::Client;
+pub use cookies::{CookieJar, InvalidCookie};
 pub use error::HttpError;
+pub use file_body::FileChanged;
 pub use layer::{Attempts, HostPolicy, ResilientClient};
 pub use redact::{is_sensitive, redact_uri, redact_url_str};
+pub use multipart::{Form, InvalidMultipart, Part};
 pub use request::{IntoUrl, Request, RequestBuilder};
+pub use request_body::{
+    BoxBodyError, OutgoingBody, RequestBody, RequestBodyError, RequestBodyFailed,
+};
 pub use response::{BodyStream, Response};
 pub use retry_after::RetryAfter;
 pub use settings::{Certificate, CertificateEncoding, HttpSettings, InvalidCertificate};

@@ -4,7 +4,6 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use http::uri::{PathAndQuery, Scheme};
 use http::{HeaderMap, Method, Uri};
@@ -12,6 +11,7 @@ use serde::Serialize;
 
 use super::error::{HttpError, Kind};
 use super::redact::{RedactedHeaders, RedactedUri, is_sensitive_name};
+use super::request_body::RequestBody;
 use super::{HttpClient, Response};
 
 /// One HTTP request: method, absolute `http`/`https` URL, headers, body and options.
@@ -37,7 +37,7 @@ pub struct Request {
     pub(crate) method: Method,
     pub(crate) uri: Uri,
     pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
+    pub(crate) body: RequestBody,
     pub(crate) timeout: Option<Duration>,
     pub(crate) attempt: u32,
 }
@@ -74,8 +74,8 @@ impl Request {
         &self.headers
     }
 
-    /// The body; empty for none.
-    pub fn body(&self) -> &Bytes {
+    /// The body; [empty](RequestBody::is_empty) for none.
+    pub fn body(&self) -> &RequestBody {
         &self.body
     }
 
@@ -102,7 +102,7 @@ impl fmt::Debug for Request {
             .field("method", &self.method)
             .field("uri", &RedactedUri(&self.uri))
             .field("headers", &RedactedHeaders(&self.headers))
-            .field("body_len", &self.body.len())
+            .field("body", &self.body)
             .field("timeout", &self.timeout)
             .field("attempt", &self.attempt)
             .finish()
@@ -223,14 +223,14 @@ impl<C> RequestBuilder<C> {
             method,
             uri,
             headers: HeaderMap::new(),
-            body: Bytes::new(),
+            body: RequestBody::empty(),
             timeout: None,
             attempt: 1,
         });
         Self { client, request }
     }
 
-    fn and_then(mut self, f: impl FnOnce(&mut Request) -> Result<(), HttpError>) -> Self {
+    pub(super) fn and_then(mut self, f: impl FnOnce(&mut Request) -> Result<(), HttpError>) -> Self {
         if let Ok(request) = &mut self.request {
             if let Err(error) = f(request) {
                 self.request = Err(error);
@@ -239,7 +239,7 @@ impl<C> RequestBuilder<C> {
         self
     }
 
-    fn add_header<K, V>(self, name: K, value: V, sensitive: bool) -> Self
+    pub(super) fn add_header<K, V>(self, name: K, value: V, sensitive: bool) -> Self
     where
         K: TryInto<HeaderName>,
         K::Error: Into<http::Error>,
@@ -350,8 +350,9 @@ impl<C> RequestBuilder<C> {
         })
     }
 
-    /// Sets the body.
-    pub fn body(self, body: impl Into<Bytes>) -> Self {
+    /// Sets the body: bytes (`Bytes`, `Vec<u8>`, `String`, `&'static str`) or any
+    /// [`RequestBody`], streamed ones included.
+    pub fn body(self, body: impl Into<RequestBody>) -> Self {
         let body = body.into();
         self.and_then(|request| {
             request.body = body;
@@ -543,7 +544,7 @@ mod tests {
             .json(&serde_json::json!({"a": 1}))
             .build()
             .unwrap();
-        assert_eq!(request.body().as_ref(), br#"{"a":1}"#);
+        assert_eq!(request.body().as_bytes().unwrap().as_ref(), br#"{"a":1}"#);
         assert_eq!(request.headers()[CONTENT_TYPE], "application/json");
         let custom = Request::post("http://h/")
             .header(CONTENT_TYPE, "application/vnd.x+json")

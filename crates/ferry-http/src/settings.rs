@@ -6,6 +6,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::HeaderValue;
 
+use super::cookies::CookieJar;
+
 /// Settings for an HTTP client, shared by every backend.
 ///
 /// The defaults are safe for a pipeline that talks to servers it does not control:
@@ -44,6 +46,19 @@ pub struct HttpSettings {
     pool_idle_timeout: Duration,
     pool_max_idle_per_host: usize,
     root_certificates: Vec<Certificate>,
+    cookies: Cookies,
+    basic_auth: Option<HeaderValue>,
+}
+
+/// Whether a client keeps cookies, and in which jar.
+#[derive(Clone, Debug, Default)]
+pub(crate) enum Cookies {
+    #[default]
+    Off,
+    /// A fresh jar for each client built from the settings.
+    PerClient,
+    /// This jar, shared by every client built from the settings.
+    Shared(CookieJar),
 }
 
 impl Default for HttpSettings {
@@ -60,6 +75,8 @@ impl Default for HttpSettings {
             pool_idle_timeout: Duration::from_secs(90),
             pool_max_idle_per_host: 64,
             root_certificates: Vec::new(),
+            cookies: Cookies::Off,
+            basic_auth: None,
         }
     }
 }
@@ -162,6 +179,81 @@ impl HttpSettings {
         &self.root_certificates
     }
 
+    /// Turns the cookie jar on (`true`) or off (`false`, the default). On, each client built
+    /// from these settings keeps its own [`CookieJar`], which
+    /// [`Client::cookie_jar`](super::Client::cookie_jar) returns; see
+    /// [`with_cookie_jar`](Self::with_cookie_jar) to share one.
+    ///
+    /// ```
+    /// use ferry_http::HttpSettings;
+    ///
+    /// assert!(!HttpSettings::default().cookie_store());
+    /// assert!(HttpSettings::default().with_cookie_store(true).cookie_store());
+    /// ```
+    pub fn with_cookie_store(mut self, enabled: bool) -> Self {
+        self.cookies = if enabled {
+            Cookies::PerClient
+        } else {
+            Cookies::Off
+        };
+        self
+    }
+
+    /// Keeps cookies in `jar`, shared by every client built from these settings (and anyone
+    /// else holding a clone of it).
+    ///
+    /// ```
+    /// use ferry_http::{CookieJar, HttpSettings};
+    ///
+    /// let jar = CookieJar::new();
+    /// let settings = HttpSettings::default().with_cookie_jar(jar.clone());
+    /// assert!(settings.cookie_store());
+    /// ```
+    pub fn with_cookie_jar(mut self, jar: CookieJar) -> Self {
+        self.cookies = Cookies::Shared(jar);
+        self
+    }
+
+    /// Whether clients built from these settings keep cookies.
+    pub fn cookie_store(&self) -> bool {
+        !matches!(self.cookies, Cookies::Off)
+    }
+
+    /// The jar a new client starts with: `None` when cookies are off, a fresh one per client,
+    /// or the shared one.
+    pub(crate) fn new_cookie_jar(&self) -> Option<CookieJar> {
+        match &self.cookies {
+            Cookies::Off => None,
+            Cookies::PerClient => Some(CookieJar::new()),
+            Cookies::Shared(jar) => Some(jar.clone()),
+        }
+    }
+
+    /// Sends `Authorization: Basic ...` for `user` and `password` with every request that has
+    /// no `Authorization` of its own (as `httpx.Client(auth=...)` does). Like the request
+    /// builder's [`basic_auth`](super::RequestBuilder::basic_auth), it is sensitive: never in
+    /// `Debug`, errors or logs, and dropped when a redirect leaves the request's first origin.
+    ///
+    /// ```
+    /// use ferry_http::HttpSettings;
+    ///
+    /// let settings = HttpSettings::default().with_basic_auth("svc", Some("hunter2"));
+    /// assert!(!format!("{settings:?}").contains("hunter2"));
+    /// ```
+    pub fn with_basic_auth(
+        mut self,
+        user: impl fmt::Display,
+        password: Option<impl fmt::Display>,
+    ) -> Self {
+        self.basic_auth = Some(super::builder_bodies::basic_auth_value(user, password));
+        self
+    }
+
+    /// The default `Authorization` value, when one is set.
+    pub(crate) fn basic_auth(&self) -> Option<&HeaderValue> {
+        self.basic_auth.as_ref()
+    }
+
     /// Trusts `certificate` as a root, for servers with a private CA or a self-signed
     /// certificate. The backend checks it when the client is built.
     pub fn add_root_certificate(mut self, certificate: Certificate) -> Self {
@@ -181,6 +273,8 @@ impl fmt::Debug for HttpSettings {
             .field("pool_idle_timeout", &self.pool_idle_timeout)
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
             .field("root_certificates", &self.root_certificates.len())
+            .field("cookies", &self.cookies)
+            .field("basic_auth", &self.basic_auth.as_ref().map(|_| "REDACTED"))
             .finish()
     }
 }

@@ -16,7 +16,7 @@ use super::*;
 use ferry_core::rt::{Clock, Sleep, Timer};
 
 /// What the fake server answers to one request.
-enum Reply {
+pub(super) enum Reply {
     Response {
         status: u16,
         headers: Vec<(&'static str, String)>,
@@ -27,7 +27,7 @@ enum Reply {
     Stall,
 }
 
-fn ok(body: &'static str) -> Reply {
+pub(super) fn ok(body: &'static str) -> Reply {
     Reply::Response {
         status: 200,
         headers: vec![],
@@ -36,7 +36,7 @@ fn ok(body: &'static str) -> Reply {
     }
 }
 
-fn status(code: u16, headers: Vec<(&'static str, String)>) -> Reply {
+pub(super) fn status(code: u16, headers: Vec<(&'static str, String)>) -> Reply {
     Reply::Response {
         status: code,
         headers,
@@ -45,19 +45,19 @@ fn status(code: u16, headers: Vec<(&'static str, String)>) -> Reply {
     }
 }
 
-fn redirect(code: u16, location: &str) -> Reply {
+pub(super) fn redirect(code: u16, location: &str) -> Reply {
     status(code, vec![("location", location.to_owned())])
 }
 
 type Handler = Box<dyn Fn(&http::Request<Bytes>) -> Reply + Send + Sync>;
 
 /// A transport that answers from a closure and records every request it saw.
-struct FakeTransport {
+pub(super) struct FakeTransport {
     handler: Handler,
-    seen: Mutex<Vec<http::Request<Bytes>>>,
+    pub(super) seen: Mutex<Vec<http::Request<Bytes>>>,
 }
 
-struct FakeBody {
+pub(super) struct FakeBody {
     chunks: VecDeque<Result<Bytes, TransportErrorKind>>,
     then_stall: bool,
 }
@@ -86,9 +86,15 @@ impl Transport for FakeTransport {
 
     fn send(
         &self,
-        request: http::Request<Bytes>,
+        request: http::Request<OutgoingBody>,
     ) -> impl Future<Output = Result<http::Response<FakeBody>, TransportError>> + Send {
-        let reply = (self.handler)(&request);
+        let (parts, body) = request.into_parts();
+        let drained = drain_now(body);
+        let request = http::Request::from_parts(parts, drained.clone().unwrap_or_default());
+        let reply = match drained {
+            Ok(_) => (self.handler)(&request),
+            Err(()) => Reply::Fail(TransportErrorKind::Io),
+        };
         self.seen.lock().unwrap().push(request);
         async move {
             match reply {
@@ -117,9 +123,27 @@ impl Transport for FakeTransport {
     }
 }
 
+/// Reads a body whose stream never waits, as a transport would write it; `Err` when polling it
+/// failed.
+pub(super) fn drain_now(mut body: OutgoingBody) -> Result<Bytes, ()> {
+    use http_body::Body as _;
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    let mut out = Vec::new();
+    loop {
+        match Pin::new(&mut body).poll_frame(&mut cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                out.extend_from_slice(&frame.into_data().unwrap_or_default());
+            }
+            Poll::Ready(Some(Err(_))) => return Err(()),
+            Poll::Ready(None) => return Ok(out.into()),
+            Poll::Pending => panic!("test bodies never wait"),
+        }
+    }
+}
+
 /// A timer whose sleeps either complete at once (every deadline has passed) or never.
 #[derive(Clone, Copy)]
-struct FakeTimer {
+pub(super) struct FakeTimer {
     expired: bool,
 }
 
@@ -139,20 +163,20 @@ impl Timer for FakeTimer {
     }
 }
 
-type FakeClient = Client<Arc<FakeTransport>, FakeTimer>;
+pub(super) type FakeClient = Client<Arc<FakeTransport>, FakeTimer>;
 
 impl<T: Transport> Transport for Arc<T> {
     type Body = T::Body;
 
     fn send(
         &self,
-        request: http::Request<Bytes>,
+        request: http::Request<OutgoingBody>,
     ) -> impl Future<Output = Result<http::Response<T::Body>, TransportError>> + Send {
         (**self).send(request)
     }
 }
 
-fn client_with(
+pub(super) fn client_with(
     settings: HttpSettings,
     expired: bool,
     handler: impl Fn(&http::Request<Bytes>) -> Reply + Send + Sync + 'static,
@@ -165,7 +189,7 @@ fn client_with(
     (client, transport)
 }
 
-fn client(
+pub(super) fn client(
     handler: impl Fn(&http::Request<Bytes>) -> Reply + Send + Sync + 'static,
 ) -> (FakeClient, Arc<FakeTransport>) {
     client_with(HttpSettings::default(), false, handler)

@@ -6,12 +6,20 @@ use std::future::Future;
 
 use bytes::Bytes;
 
+use super::request_body::OutgoingBody;
+
 /// Sends one request over the wire and returns the response head with a streaming body.
 ///
 /// This is the only part of HTTP a backend writes (hyper on tokio, hyper on smol, a fake in
 /// tests): connection pooling, TLS, and the connect timeout live here. Everything above one
 /// hop (redirects, the total timeout, the body limit, the user agent, tracing, error mapping)
 /// is in [`Client`](super::Client), shared by every backend, so they all behave alike.
+///
+/// The request's body is an [`OutgoingBody`]: bytes in memory, or a stream to pull as the
+/// connection takes it (an [`http_body::Body`] hyper sends as it is). Its size hint is exact
+/// when the length is known; the transport sends `Content-Length` then, and chunks (or HTTP/2
+/// DATA frames) otherwise. When polling the body fails, the transport fails the exchange in
+/// any way it likes: the client reports the body's own error.
 ///
 /// The request's URI is absolute (`https://host/path?query`). The transport must not follow
 /// redirects, must not add headers beyond what its protocol needs (`Host`, `Content-Length`),
@@ -31,7 +39,7 @@ pub trait Transport: Send + Sync + 'static {
     /// connection as its protocol allows, and nothing else is affected.
     fn send(
         &self,
-        request: http::Request<Bytes>,
+        request: http::Request<OutgoingBody>,
     ) -> impl Future<Output = Result<http::Response<Self::Body>, TransportError>> + Send;
 }
 

@@ -21,7 +21,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
-use crate::routes::{PATTERN_CHUNK, Reply, ReplyBody, RouteRequest, Routes, pattern_chunk};
+use crate::routes::{BodySink, PATTERN_CHUNK, Reply, ReplyBody, RouteRequest, Routes, pattern_chunk};
 
 /// The largest request body the server reads; larger ones get 413, so a runaway upload test
 /// cannot exhaust memory.
@@ -127,6 +127,9 @@ async fn respond(
     request: Request<Incoming>,
 ) -> Response<ResponseBody> {
     let (parts, body) = request.into_parts();
+    if let Some(sink) = routes.streaming(parts.uri.path(), &parts.headers) {
+        return into_response(stream_into(routes, parts.uri.path(), sink, body).await).await;
+    }
     let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(error) => {
@@ -153,6 +156,31 @@ async fn respond(
         now: SystemTime::now(),
     };
     into_response(routes.handle(&request)).await
+}
+
+/// Feeds a streaming route's body to its sink frame by frame, holding no more than one frame.
+async fn stream_into(
+    routes: &Routes,
+    path: &str,
+    mut sink: Box<dyn BodySink>,
+    mut body: Incoming,
+) -> Reply {
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(frame) => {
+                if let Some(data) = frame.data_ref() {
+                    sink.feed(data);
+                }
+            }
+            Err(error) => {
+                return Reply::error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("cannot read the body: {error}"),
+                );
+            }
+        }
+    }
+    routes.finish_streaming(path, sink)
 }
 
 /// Turns a [`Reply`] into a response, waiting first when the reply says so.

@@ -22,12 +22,14 @@ mod errors;
 mod network;
 mod redirects;
 mod routes;
+mod uploads;
 
 pub use bodies::*;
 pub use errors::*;
 pub use network::*;
 pub use redirects::*;
 pub use routes::*;
+pub use uploads::*;
 
 /// What the HTTP cases need from a backend: its runtime, clients built from settings, and
 /// where the test routes are served.

@@ -217,6 +217,9 @@ impl<C: HttpClient, Tm: Timer + Clone> ResilientClient<C, Tm> {
             };
         };
         let method = request.method().clone();
+        if !request.body().is_replayable() {
+            return self.attempt_once(&host, policy, &method, request).await;
+        }
         let mut attempt = 0;
         let outcome = retry_policy
             .retry(
@@ -231,6 +234,35 @@ impl<C: HttpClient, Tm: Timer + Clone> ResilientClient<C, Tm> {
             )
             .await;
         finish(outcome)
+    }
+
+    /// The only attempt of a request whose one-shot body cannot be sent twice: a failure
+    /// that would have been retried says so with
+    /// [`is_body_not_replayable`](HttpError::is_body_not_replayable), and a retryable status
+    /// is returned as it is.
+    async fn attempt_once(
+        &self,
+        host: &str,
+        policy: &HostPolicy,
+        method: &Method,
+        request: Request,
+    ) -> Result<Response, HttpError> {
+        match self.attempt(host, policy, request, 1).await {
+            Ok(response) => Ok(with_attempts(response, 1)),
+            Err(Failure::Status(response)) => Ok(with_attempts(*response, 1)),
+            Err(Failure::Error(error)) => {
+                let would_retry = !matches!(
+                    classify_error(policy, method, &error, self.shared.timer.system_now()),
+                    RetryDecision::DontRetry
+                );
+                let error = if would_retry && !error.is_request_body() {
+                    error.with_body_not_replayable()
+                } else {
+                    error
+                };
+                Err(error.with_attempts(1))
+            }
+        }
     }
 
     /// One attempt: a place under the host's concurrency limit, a rate slot, then the
@@ -306,26 +338,33 @@ fn classify(
         Failure::Status(response) => {
             RetryDecision::after_hint(response.retry_after().map(|hint| hint.delay_from(now)))
         }
-        Failure::Error(error) => {
-            if !error.is_retryable() {
-                RetryDecision::DontRetry
-            } else if let Some(status) = error.status() {
-                let hint = error.retry_after().map(|hint| hint.delay_from(now));
-                match policy.rule.for_status(method, status, None, now) {
-                    RetryDecision::DontRetry => RetryDecision::DontRetry,
-                    _ => RetryDecision::after_hint(hint),
-                }
-            } else {
-                let failure = if error.is_connect() {
-                    TransportFailure::Connect
-                } else if error.is_timeout() {
-                    TransportFailure::Timeout
-                } else {
-                    TransportFailure::Other
-                };
-                policy.rule.for_transport(method, failure)
-            }
+        Failure::Error(error) => classify_error(policy, method, error, now),
+    }
+}
+
+fn classify_error(
+    policy: &HostPolicy,
+    method: &Method,
+    error: &HttpError,
+    now: SystemTime,
+) -> RetryDecision {
+    if !error.is_retryable() {
+        RetryDecision::DontRetry
+    } else if let Some(status) = error.status() {
+        let hint = error.retry_after().map(|hint| hint.delay_from(now));
+        match policy.rule.for_status(method, status, None, now) {
+            RetryDecision::DontRetry => RetryDecision::DontRetry,
+            _ => RetryDecision::after_hint(hint),
         }
+    } else {
+        let failure = if error.is_connect() {
+            TransportFailure::Connect
+        } else if error.is_timeout() {
+            TransportFailure::Timeout
+        } else {
+            TransportFailure::Other
+        };
+        policy.rule.for_transport(method, failure)
     }
 }
 

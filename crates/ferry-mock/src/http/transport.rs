@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use ferry_core::{Sleep, Timer};
-use ferry_http::{Transport, TransportError, TransportErrorKind};
+use ferry_http::{OutgoingBody, Transport, TransportError, TransportErrorKind};
+use http::header::{CONTENT_LENGTH, HeaderValue, TRANSFER_ENCODING};
 use http::Method;
 use http_body::Frame;
 
@@ -129,24 +130,49 @@ impl Transport for MockTransport {
 
     fn send(
         &self,
-        request: http::Request<Bytes>,
+        request: http::Request<OutgoingBody>,
     ) -> impl Future<Output = Result<http::Response<MockBody>, TransportError>> + Send {
-        let decision = self.decide(&request);
+        let (parts, body) = request.into_parts();
+        let head_only = parts.method == Method::HEAD;
         let rt = self.rt.clone();
-        let head_only = request.method() == Method::HEAD;
         let tracing = rt.is_tracing();
         if tracing {
             rt.record(
                 "http",
                 format_args!(
                     "{} {} attempt {}",
-                    request.method(),
-                    request.uri().path(),
+                    parts.method,
+                    parts.uri.path(),
                     { CURRENT_ATTEMPT.with(Cell::get) }
                 ),
             );
         }
+        // A body in memory is decided on at once, so that the order of answers is the order
+        // of sends; a streamed one once the whole stream has been read (and recorded).
+        let decided = body.as_bytes().map(|bytes| {
+            self.decide(&http::Request::from_parts(parts.clone(), bytes.clone()))
+        });
+        let transport = MockTransport {
+            state: Arc::clone(&self.state),
+            rt: self.rt.clone(),
+        };
         async move {
+            let decision = match decided {
+                Some(decision) => decision,
+                None => {
+                    // The framing headers an HTTP/1.1 stack would write for a stream, so that
+                    // the recorded request (and the routes) see what a server would.
+                    let mut parts = parts;
+                    match body.length() {
+                        Some(length) => parts.headers.insert(CONTENT_LENGTH, length.into()),
+                        None => parts
+                            .headers
+                            .insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked")),
+                    };
+                    let bytes = read_streamed(body).await?;
+                    transport.decide(&http::Request::from_parts(parts, bytes))
+                }
+            };
             let (respond, latency) = match decision {
                 Decision::Script(respond, latency) => (respond, latency),
                 Decision::Unmatched(unmatched) => {
@@ -190,6 +216,24 @@ impl Transport for MockTransport {
             *response.version_mut() = http::Version::HTTP_11;
             *response.headers_mut() = headers;
             Ok(response)
+        }
+    }
+}
+
+/// Reads a streamed request body to its end, as a server would receive it. A body that fails
+/// fails the exchange; the client reports the body's own error.
+async fn read_streamed(mut body: OutgoingBody) -> Result<Bytes, TransportError> {
+    let mut received = Vec::new();
+    loop {
+        match std::future::poll_fn(|cx| http_body::Body::poll_frame(Pin::new(&mut body), cx)).await
+        {
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    received.extend_from_slice(&data);
+                }
+            }
+            Some(Err(error)) => return Err(TransportError::new(TransportErrorKind::Io, error)),
+            None => return Ok(received.into()),
         }
     }
 }

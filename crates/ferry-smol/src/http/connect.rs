@@ -7,13 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_io::Async;
-use bytes::Bytes;
 use ferry_core::rt::TimerExt;
-use ferry_http::{TransportError, TransportErrorKind};
+use ferry_http::{OutgoingBody, TransportError, TransportErrorKind};
 use ferry_wire::classify::{connect_error_kind, exchange_error_kind};
 use futures_io::{AsyncRead, AsyncWrite};
 use futures_rustls::TlsConnector;
-use http_body_util::Full;
 use hyper::client::conn::{http1, http2};
 use rustls_pki_types::ServerName;
 
@@ -113,7 +111,7 @@ impl Connector {
             });
             Ok(Conn::H2(sender))
         } else {
-            let (sender, connection) = http1::handshake::<_, Full<Bytes>>(io)
+            let (sender, connection) = http1::handshake::<_, OutgoingBody>(io)
                 .await
                 .map_err(failed)?;
             hyper::rt::Executor::execute(&executor, async move {

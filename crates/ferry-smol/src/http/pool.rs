@@ -7,18 +7,17 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use ferry_http::OutgoingBody;
 use http::Uri;
 use http::uri::Scheme;
-use http_body_util::Full;
 use hyper::client::conn::{http1, http2};
 
 /// The sending half of a connection.
 pub(super) enum Conn {
     /// An HTTP/1 connection: one request at a time, back to the pool when its response ends.
-    H1(http1::SendRequest<Full<Bytes>>),
+    H1(http1::SendRequest<OutgoingBody>),
     /// An HTTP/2 connection: shared by every request to its host.
-    H2(http2::SendRequest<Full<Bytes>>),
+    H2(http2::SendRequest<OutgoingBody>),
 }
 
 /// Which connections a request may use: same scheme, host and port.
@@ -65,7 +64,7 @@ impl HostKey {
 }
 
 struct Idle {
-    sender: http1::SendRequest<Full<Bytes>>,
+    sender: http1::SendRequest<OutgoingBody>,
     since: Instant,
 }
 
@@ -74,7 +73,7 @@ struct Host {
     /// Newest last: checkout takes the most recently used connection, the least likely to
     /// have been closed by the server.
     idle: Vec<Idle>,
-    h2: Option<http2::SendRequest<Full<Bytes>>>,
+    h2: Option<http2::SendRequest<OutgoingBody>>,
 }
 
 /// Idle connections per host.
@@ -135,7 +134,7 @@ impl Pool {
     /// Offers an HTTP/1 connection whose response has been read back for reuse; dropped
     /// (closed) if it is closed, if `key` already has `max_idle_per_host` idle ones, or if the
     /// pool keeps none.
-    pub(super) fn checkin(&self, key: &HostKey, sender: http1::SendRequest<Full<Bytes>>) {
+    pub(super) fn checkin(&self, key: &HostKey, sender: http1::SendRequest<OutgoingBody>) {
         if self.max_idle_per_host == 0 || sender.is_closed() {
             return;
         }
@@ -165,7 +164,7 @@ impl Pool {
 
     /// Shares a new HTTP/2 connection for later requests to `key`, unless a live one is
     /// already shared (two requests that connected at once keep the first).
-    pub(super) fn share_h2(&self, key: &HostKey, sender: &http2::SendRequest<Full<Bytes>>) {
+    pub(super) fn share_h2(&self, key: &HostKey, sender: &http2::SendRequest<OutgoingBody>) {
         let mut hosts = self.hosts();
         let host = hosts.entry(key.clone()).or_default();
         if host.h2.as_ref().is_none_or(|h2| h2.is_closed()) {

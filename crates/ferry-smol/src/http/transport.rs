@@ -7,12 +7,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
-use ferry_http::{HttpSettings, Transport, TransportError, TransportErrorKind};
+use ferry_http::{OutgoingBody, HttpSettings, Transport, TransportError, TransportErrorKind};
 use ferry_wire::classify::{body_error, exchange_error_kind};
 use http::header::HOST;
 use http::uri::PathAndQuery;
 use http::{HeaderValue, Uri, Version};
-use http_body_util::Full;
 use hyper::body::{Body as _, Frame, Incoming, SizeHint};
 use hyper::client::conn::http1;
 
@@ -37,7 +36,7 @@ pub struct SmolResponseBody {
 struct CheckIn {
     inner: Arc<Inner>,
     key: HostKey,
-    sender: http1::SendRequest<Full<Bytes>>,
+    sender: http1::SendRequest<OutgoingBody>,
 }
 
 impl SmolResponseBody {
@@ -171,7 +170,7 @@ impl Transport for SmolTransport {
 
     fn send(
         &self,
-        request: http::Request<Bytes>,
+        request: http::Request<OutgoingBody>,
     ) -> impl Future<Output = Result<http::Response<Self::Body>, TransportError>> + Send {
         let inner = Arc::clone(&self.inner);
         async move { inner.send(request).await }
@@ -181,7 +180,7 @@ impl Transport for SmolTransport {
 impl Inner {
     async fn send(
         self: &Arc<Self>,
-        request: http::Request<Bytes>,
+        request: http::Request<OutgoingBody>,
     ) -> Result<http::Response<SmolResponseBody>, TransportError> {
         let key = HostKey::from_uri(request.uri()).ok_or_else(|| {
             TransportError::new(
@@ -195,7 +194,7 @@ impl Inner {
         // HTTP/2 wants the absolute URI (for `:scheme` and `:authority`), HTTP/1 the origin
         // form; keep the original for whichever a retry lands on.
         let absolute = request.uri().clone();
-        let mut request = request.map(Full::new);
+        let mut request = request;
         loop {
             let (conn, reused) = match self.pool.checkout(&key) {
                 Some(conn) => (conn, true),
@@ -268,7 +267,7 @@ impl Inner {
 
 /// Turns an absolute-form request into what an HTTP/1.1 origin server expects: the path and
 /// query on the request line, the authority in `Host`.
-fn to_origin_form(request: &mut http::Request<Full<Bytes>>) {
+fn to_origin_form(request: &mut http::Request<OutgoingBody>) {
     if !request.headers().contains_key(HOST) {
         if let Some(authority) = request.uri().authority() {
             // `Host` is the authority without the user info: `host[:port]`, brackets kept.

@@ -70,6 +70,7 @@
 //!   to its connection is up to the backend (see the h1 backend's pool above).
 
 mod body;
+mod request_body;
 mod client;
 mod transport;
 

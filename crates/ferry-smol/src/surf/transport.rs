@@ -5,13 +5,13 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::io;
 
-use bytes::Bytes;
-use ferry_http::{Transport, TransportError, TransportErrorKind};
+use ferry_http::{OutgoingBody, Transport, TransportError, TransportErrorKind};
 use ferry_wire::classify::{any_source, is_tls};
 use http::header::{CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
 use surf::http::headers::{HeaderName as SurfHeaderName, HeaderValue as SurfHeaderValue};
 
 use super::body::SurfResponseBody;
+use super::request_body::SurfRequestBody;
 
 /// ferry's [`Transport`] over a [`surf::Client`]: each call is one request through surf's
 /// middleware and backend, with no redirects of its own.
@@ -46,7 +46,7 @@ impl Transport for SurfTransport {
 
     async fn send(
         &self,
-        request: http::Request<Bytes>,
+        request: http::Request<OutgoingBody>,
     ) -> Result<http::Response<SurfResponseBody>, TransportError> {
         let request = to_surf(request)?;
         let response = self.client.send(request).await.map_err(surf_error)?;
@@ -66,7 +66,7 @@ fn unsupported(what: String) -> TransportError {
 }
 
 /// Converts ferry's request into surf's, or says which part surf cannot carry.
-fn to_surf(request: http::Request<Bytes>) -> Result<surf::Request, TransportError> {
+fn to_surf(request: http::Request<OutgoingBody>) -> Result<surf::Request, TransportError> {
     let (parts, body) = request.into_parts();
     // http-types parses methods case-insensitively; only an exact round trip keeps the
     // method the caller asked for (the `http` crate treats `get` and `GET` as different).
@@ -92,8 +92,14 @@ fn to_surf(request: http::Request<Bytes>) -> Result<surf::Request, TransportErro
             .map_err(|_| unsupported(format!("a non-ASCII value of the header {name}")))?;
         converted.append_header(surf_name, surf_value);
     }
-    if !body.is_empty() {
-        converted.set_body(surf::Body::from_bytes(body.into()));
+    match body.as_bytes() {
+        Some(bytes) if bytes.is_empty() => {}
+        Some(bytes) => converted.set_body(surf::Body::from_bytes(bytes.to_vec())),
+        None => {
+            // A length too large for `usize` is sent chunked rather than truncated.
+            let length = body.length().and_then(|length| usize::try_from(length).ok());
+            converted.set_body(surf::Body::from_reader(SurfRequestBody::new(body), length));
+        }
     }
     Ok(converted)
 }
@@ -192,13 +198,14 @@ pub(super) fn io_error_kind(error: &io::Error) -> TransportErrorKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
 
-    fn request(method: &str, header: (&str, &[u8])) -> http::Request<Bytes> {
+    fn request(method: &str, header: (&str, &[u8])) -> http::Request<OutgoingBody> {
         http::Request::builder()
             .method(method)
             .uri("http://127.0.0.1:9/items/1?page=2")
             .header(header.0, header.1)
-            .body(Bytes::from_static(b"{}"))
+            .body(OutgoingBody::from(Bytes::from_static(b"{}")))
             .unwrap()
     }
 

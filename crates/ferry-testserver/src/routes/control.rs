@@ -136,6 +136,17 @@ pub(crate) fn redirect_303() -> Reply {
     redirect(StatusCode::SEE_OTHER, HeaderValue::from_static("/items/1"))
 }
 
+/// `/redirect-307` and `/redirect-308` -> that status with `Location: /echo`, which keeps the
+/// method and the body.
+pub(crate) fn redirect_to_echo(path: &str) -> Reply {
+    let status = if path == "/redirect-308" {
+        StatusCode::PERMANENT_REDIRECT
+    } else {
+        StatusCode::TEMPORARY_REDIRECT
+    };
+    redirect(status, HeaderValue::from_static("/echo"))
+}
+
 /// `/redirect-to?location=L&status=S` -> status `S` (default 302, must be 3xx) with
 /// `Location: L`, whatever `L` is.
 pub(crate) fn redirect_to(query: &Query) -> Result<Reply, BadRequest> {

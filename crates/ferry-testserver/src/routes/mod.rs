@@ -38,6 +38,12 @@
 //! | `/files/` (or `/files`) | GET | `{"files":[{"name":..,"size":..},...]}` |
 //! | `/headers` | GET | the request headers as a JSON object (lowercase names) |
 //! | `/echo` | any | `{"method":..,"headers":{..},"body":..,"body_encoding":"utf8"\|"base64"}` |
+//! | `/redirect-307`, `/redirect-308` | any | that status with `Location: /echo` (the method and body must follow) |
+//! | `/form-echo` | any | the urlencoded body decoded: `{"fields":{name: value \| [values]},"content_type":..}` |
+//! | `/multipart-echo` | any | per part, read as it streams (no size limit): `{"parts":[{"name","filename","content_type","length","sha256"}],"content_length":..}`; malformed: 400 |
+//! | `/upload/sink` | any | the body counted as it streams (no size limit): `{"bytes":n,"sha256":..,"content_length":..\|null,"chunked":bool}` |
+//! | `/cookies/set?name=N&value=V&path=&domain=&max_age=&secure=1&httponly=1&redirect=L` | any | `Set-Cookie: N=V` with those attributes; 302 to `L` with `redirect`, else 200 `{"set":..}` |
+//! | `/cookies` | any | the cookies received: `{"cookies":{name: value},"headers":n}` |
 //! | anything else | any | 404 `{"error":"not found","path":..}` |
 //!
 //! ```
@@ -51,10 +57,12 @@
 //! ```
 
 mod control;
+mod cookies;
 mod data;
 mod echo;
 mod query;
 mod reply;
+mod uploads;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -73,6 +81,7 @@ pub use data::{
 pub(crate) use data::{PATTERN_CHUNK, pattern_chunk};
 use reply::BadRequest;
 pub use reply::{Reply, ReplyBody};
+pub use uploads::BodySink;
 
 use query::Query;
 
@@ -167,6 +176,20 @@ impl Routes {
         }
     }
 
+    /// The reader of a streaming route's body (`/upload/sink`, `/multipart-echo`), when `path`
+    /// is one: the real server feeds it the body as it arrives, with no size limit, and
+    /// answers with [`finish_streaming`](Self::finish_streaming). [`handle`](Self::handle)
+    /// answers the same routes from a whole body.
+    pub fn streaming(&self, path: &str, headers: &HeaderMap) -> Option<Box<dyn BodySink>> {
+        uploads::sink_for(path, headers)
+    }
+
+    /// Counts a request to a streaming route and answers it from its `sink`.
+    pub fn finish_streaming(&self, path: &str, sink: Box<dyn BodySink>) -> Reply {
+        self.count_request(path);
+        sink.finish()
+    }
+
     /// How many requests [`Routes::handle`] has answered (or started to: a stalled request
     /// counts when it arrives).
     pub fn requests_served(&self) -> usize {
@@ -250,6 +273,9 @@ impl Routes {
         if let Some(key) = param(path, "/ratelimited/") {
             return control::ratelimited(self, request, key, query);
         }
+        if let Some(sink) = uploads::sink_for(path, &request.headers) {
+            return Ok(uploads::from_whole_body(sink, &request.body));
+        }
         if let Some(n) = param(path, "/redirect/") {
             return control::redirect_chain(request, n, query);
         }
@@ -259,6 +285,10 @@ impl Routes {
             "/redirect-303" => control::redirect_303(),
             "/redirect-to" => return control::redirect_to(query),
             "/echo" => echo::echo(request),
+            "/redirect-307" | "/redirect-308" => control::redirect_to_echo(path),
+            "/form-echo" => uploads::form_echo(request),
+            "/cookies" => cookies::echo(request),
+            "/cookies/set" => return cookies::set(query),
             _ => not_found(path),
         })
     }

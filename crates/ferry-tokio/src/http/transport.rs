@@ -2,12 +2,11 @@
 
 use std::future::Future;
 
-use bytes::Bytes;
-use ferry_http::{HttpSettings, Transport, TransportError, TransportErrorKind};
+use ferry_http::{HttpSettings, OutgoingBody, Transport, TransportError, TransportErrorKind};
 use ferry_wire::classify::{
     any_source, body_error, connect_error_kind, exchange_error_kind, is_tls,
 };
-use http_body_util::{BodyExt, Full, combinators::MapErr};
+use http_body_util::{BodyExt, combinators::MapErr};
 use hyper::body::Incoming;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client as PooledClient;
@@ -32,7 +31,7 @@ pub type TokioResponseBody = MapErr<Incoming, fn(hyper::Error) -> TransportError
 /// Cloning is cheap and shares the pool.
 #[derive(Clone, Debug)]
 pub struct TokioTransport {
-    pool: PooledClient<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    pool: PooledClient<HttpsConnector<HttpConnector>, OutgoingBody>,
 }
 
 /// Spawns hyper's connection tasks on the runtime the client was built for, whichever thread
@@ -88,9 +87,10 @@ impl Transport for TokioTransport {
 
     fn send(
         &self,
-        request: http::Request<Bytes>,
+        request: http::Request<OutgoingBody>,
     ) -> impl Future<Output = Result<http::Response<Self::Body>, TransportError>> + Send {
-        let pending = self.pool.request(request.map(Full::new));
+        // hyper pulls a streamed body frame by frame as the socket takes it.
+        let pending = self.pool.request(request);
         async move {
             let response = pending.await.map_err(classify_request_error)?;
             Ok(response.map(|body| body.map_err(body_error as fn(_) -> _)))
