@@ -30,8 +30,8 @@ use serde::{Deserialize, Serialize};
 use crate::fs::TestFs;
 #[path = "resilience_uploads.rs"]
 mod uploads;
-pub use uploads::*;
 use crate::runtime::TestRuntime;
+pub use uploads::*;
 
 /// What a case runs on: a runtime, a file system with an empty directory of the case's own,
 /// an HTTP client of the backend, and where the test server's routes are served.

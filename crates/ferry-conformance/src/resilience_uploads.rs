@@ -39,9 +39,14 @@ pub async fn files_upload_streamed_from_the_file_system<
 ) {
     let contents: Vec<u8> = (0..300_000u32).map(|index| (index % 251) as u8).collect();
     let path = env.root.join("upload.bin");
-    env.fs.write(&path, &contents).await.expect("the file is written");
+    env.fs
+        .write(&path, &contents)
+        .await
+        .expect("the file is written");
 
-    let body = RequestBody::file(env.fs.clone(), &path).await.expect("metadata");
+    let body = RequestBody::file(env.fs.clone(), &path)
+        .await
+        .expect("metadata");
     assert_eq!(body.length(), Some(contents.len() as u64));
     let response = env
         .client
@@ -76,7 +81,10 @@ pub async fn files_upload_streamed_from_the_file_system<
     assert_eq!(file["sha256"], sha256(&contents));
 
     let missing = RequestBody::file(env.fs.clone(), Path::new(&env.root.join("absent"))).await;
-    assert!(missing.is_err(), "a missing file is an error before anything is sent");
+    assert!(
+        missing.is_err(),
+        "a missing file is an error before anything is sent"
+    );
 }
 
 /// The resilient client retries a request whose body a factory makes afresh, and sends a

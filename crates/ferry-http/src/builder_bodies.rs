@@ -13,20 +13,24 @@ use serde::Serialize;
 
 use super::error::{HttpError, Kind};
 use super::multipart::Form;
-use super::request_body::{BoxBodyError, RequestBody};
 use super::request::RequestBuilder;
+use super::request_body::{BoxBodyError, RequestBody};
 
 /// The `Authorization` value of HTTP basic authentication (RFC 7617): `Basic` and the base64
 /// of `user:password` (`user:` without a password, as reqwest and curl send it), marked
 /// sensitive.
-pub(crate) fn basic_auth_value(user: impl fmt::Display, password: Option<impl fmt::Display>) -> HeaderValue {
+pub(crate) fn basic_auth_value(
+    user: impl fmt::Display,
+    password: Option<impl fmt::Display>,
+) -> HeaderValue {
     let credentials = match password {
         Some(password) => format!("{user}:{password}"),
         None => format!("{user}:"),
     };
     let encoded = format!("Basic {}", STANDARD.encode(credentials));
     // Base64 and "Basic " are visible ASCII, always a valid header value.
-    let mut value = HeaderValue::try_from(encoded).unwrap_or_else(|_| HeaderValue::from_static("Basic"));
+    let mut value =
+        HeaderValue::try_from(encoded).unwrap_or_else(|_| HeaderValue::from_static("Basic"));
     value.set_sensitive(true);
     value
 }

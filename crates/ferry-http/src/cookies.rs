@@ -179,7 +179,8 @@ mod tests {
         let jar = CookieJar::new();
         let origin = uri("http://a.example.com/app/page");
         jar.add("host=1", &origin).unwrap();
-        jar.add("wide=2; Domain=example.com; Path=/", &origin).unwrap();
+        jar.add("wide=2; Domain=example.com; Path=/", &origin)
+            .unwrap();
         jar.add("scoped=3; Path=/app", &origin).unwrap();
         jar.add("gone=4; Max-Age=0", &origin).unwrap_or(());
         assert!(jar.add("evil=5; Domain=other.org", &origin).is_err());

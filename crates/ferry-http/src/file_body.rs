@@ -35,10 +35,7 @@ pub struct FileChanged {
 
 impl FileSource {
     /// Looks `path` up on `fs` for its length.
-    pub(crate) async fn open<F: FileSystem + 'static>(
-        fs: F,
-        path: &Path,
-    ) -> Result<Self, FsError> {
+    pub(crate) async fn open<F: FileSystem + 'static>(fs: F, path: &Path) -> Result<Self, FsError> {
         let metadata = fs.metadata(path).await?;
         Ok(Self {
             fs: Arc::new(fs),
@@ -63,48 +60,51 @@ impl FileSource {
             Open(FileSource, FileReader, u64),
             Done,
         }
-        Box::pin(stream::unfold(State::Closed(self.clone()), |state| async move {
-            let (source, mut reader, read) = match state {
-                State::Done => return None,
-                State::Closed(source) => match source.fs.open_read(&source.path).await {
-                    Ok(reader) => (source, reader, 0),
-                    Err(error) => return Some((Err(BoxBodyError::from(error)), State::Done)),
-                },
-                State::Open(source, reader, read) => (source, reader, read),
-            };
-            // One byte more than the file should still have, so that growth is noticed.
-            let want = usize::try_from(source.len.saturating_sub(read))
-                .unwrap_or(usize::MAX)
-                .min(FILE_CHUNK)
-                .max(1);
-            let mut buffer = BytesMut::zeroed(want);
-            let got = match std::future::poll_fn(|cx| {
-                futures_io::AsyncRead::poll_read(Pin::new(&mut reader), cx, &mut buffer)
-            })
-            .await
-            {
-                Ok(got) => got,
-                Err(error) => {
-                    let error = FsError::new(FsOp::Read, &source.path, error);
+        Box::pin(stream::unfold(
+            State::Closed(self.clone()),
+            |state| async move {
+                let (source, mut reader, read) = match state {
+                    State::Done => return None,
+                    State::Closed(source) => match source.fs.open_read(&source.path).await {
+                        Ok(reader) => (source, reader, 0),
+                        Err(error) => return Some((Err(BoxBodyError::from(error)), State::Done)),
+                    },
+                    State::Open(source, reader, read) => (source, reader, read),
+                };
+                // At least one byte, even when the file should have none left, so that a file
+                // that grew since its length was taken is noticed.
+                let want = usize::try_from(source.len.saturating_sub(read))
+                    .unwrap_or(usize::MAX)
+                    .clamp(1, FILE_CHUNK);
+                let mut buffer = BytesMut::zeroed(want);
+                let got = match std::future::poll_fn(|cx| {
+                    futures_io::AsyncRead::poll_read(Pin::new(&mut reader), cx, &mut buffer)
+                })
+                .await
+                {
+                    Ok(got) => got,
+                    Err(error) => {
+                        let error = FsError::new(FsOp::Read, &source.path, error);
+                        return Some((Err(error.into()), State::Done));
+                    }
+                };
+                let read_now = read + got as u64;
+                if got == 0 {
+                    if read == source.len {
+                        return None;
+                    }
+                    let error = source.changed(format!("it ended after {read}"));
                     return Some((Err(error.into()), State::Done));
                 }
-            };
-            let read_now = read + got as u64;
-            if got == 0 {
-                if read == source.len {
-                    return None;
+                if read_now > source.len {
+                    let error = source.changed("it has more".into());
+                    return Some((Err(error.into()), State::Done));
                 }
-                let error = source.changed(format!("it ended after {read}"));
-                return Some((Err(error.into()), State::Done));
-            }
-            if read_now > source.len {
-                let error = source.changed("it has more".into());
-                return Some((Err(error.into()), State::Done));
-            }
-            buffer.truncate(got);
-            let chunk: Bytes = buffer.freeze();
-            Some((Ok(chunk), State::Open(source, reader, read_now)))
-        }))
+                buffer.truncate(got);
+                let chunk: Bytes = buffer.freeze();
+                Some((Ok(chunk), State::Open(source, reader, read_now)))
+            },
+        ))
     }
 
     fn changed(&self, what: String) -> FileChanged {

@@ -80,8 +80,8 @@ pub use cookies::{CookieJar, InvalidCookie};
 pub use error::HttpError;
 pub use file_body::FileChanged;
 pub use layer::{Attempts, HostPolicy, ResilientClient};
-pub use redact::{is_sensitive, redact_uri, redact_url_str};
 pub use multipart::{Form, InvalidMultipart, Part};
+pub use redact::{is_sensitive, redact_uri, redact_url_str};
 pub use request::{IntoUrl, Request, RequestBuilder};
 pub use request_body::{
     BoxBodyError, OutgoingBody, RequestBody, RequestBodyError, RequestBodyFailed,

@@ -116,7 +116,9 @@ impl Form {
         }
         let allowed = |byte: u8| byte.is_ascii_alphanumeric() || b"'()+_,-./:=? ".contains(&byte);
         if !boundary.bytes().all(allowed) {
-            return Err(invalid("only letters, digits and '()+_,-./:=? and space are allowed"));
+            return Err(invalid(
+                "only letters, digits and '()+_,-./:=? and space are allowed",
+            ));
         }
         if boundary.ends_with(' ') {
             return Err(invalid("it must not end with a space"));
@@ -266,9 +268,10 @@ fn outgoing_stream(
         let slot = slot.clone();
         async move {
             let mut body = body?;
-            let frame =
-                std::future::poll_fn(|cx| http_body::Body::poll_frame(std::pin::Pin::new(&mut body), cx))
-                    .await;
+            let frame = std::future::poll_fn(|cx| {
+                http_body::Body::poll_frame(std::pin::Pin::new(&mut body), cx)
+            })
+            .await;
             match frame {
                 Some(Ok(frame)) => Some((Ok(frame.into_data().unwrap_or_default()), Some(body))),
                 Some(Err(failed)) => {
@@ -449,7 +452,11 @@ mod tests {
         assert_eq!(String::from_utf8(bytes.clone()).unwrap(), expected);
         assert_eq!(body.length(), Some(bytes.len() as u64));
         assert!(body.is_replayable());
-        assert_eq!(collect(&body), bytes, "a replayable form writes the same bytes again");
+        assert_eq!(
+            collect(&body),
+            bytes,
+            "a replayable form writes the same bytes again"
+        );
     }
 
     #[test]
@@ -460,7 +467,11 @@ mod tests {
             .into_body();
         assert_eq!(body.length(), None);
         assert!(!body.is_replayable());
-        assert!(String::from_utf8(collect(&body)).unwrap().contains("\r\n\r\nzz\r\n"));
+        assert!(
+            String::from_utf8(collect(&body))
+                .unwrap()
+                .contains("\r\n\r\nzz\r\n")
+        );
     }
 
     #[test]

@@ -230,7 +230,10 @@ impl<C> RequestBuilder<C> {
         Self { client, request }
     }
 
-    pub(super) fn and_then(mut self, f: impl FnOnce(&mut Request) -> Result<(), HttpError>) -> Self {
+    pub(super) fn and_then(
+        mut self,
+        f: impl FnOnce(&mut Request) -> Result<(), HttpError>,
+    ) -> Self {
         if let Ok(request) = &mut self.request {
             if let Err(error) = f(request) {
                 self.request = Err(error);

@@ -397,9 +397,12 @@ impl http_body::Body for OutgoingBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, RequestBodyFailed>>> {
         match &mut self.get_mut().inner {
-            Outgoing::Full(bytes) => {
-                Poll::Ready(bytes.take().filter(|b| !b.is_empty()).map(|b| Ok(Frame::data(b))))
-            }
+            Outgoing::Full(bytes) => Poll::Ready(
+                bytes
+                    .take()
+                    .filter(|b| !b.is_empty())
+                    .map(|b| Ok(Frame::data(b))),
+            ),
             Outgoing::Stream {
                 stream,
                 length,
@@ -498,7 +501,11 @@ mod tests {
     }
 
     fn chunks() -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
-        stream::iter([Ok(Bytes::from("ab")), Ok(Bytes::new()), Ok(Bytes::from("c"))])
+        stream::iter([
+            Ok(Bytes::from("ab")),
+            Ok(Bytes::new()),
+            Ok(Bytes::from("c")),
+        ])
     }
 
     #[test]

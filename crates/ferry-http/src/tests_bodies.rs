@@ -23,7 +23,13 @@ fn basic_auth_from_settings_is_sent_and_dropped_cross_origin() {
         }
     });
     block_on(client.get("http://h/1").send()).unwrap();
-    block_on(client.get("http://h/own").basic_auth("me", None::<&str>).send()).unwrap();
+    block_on(
+        client
+            .get("http://h/own")
+            .basic_auth("me", None::<&str>)
+            .send(),
+    )
+    .unwrap();
     let seen = transport.seen.lock().unwrap();
     // base64("svc:pw")
     assert_eq!(seen[0].headers()["authorization"], "Basic c3ZjOnB3");
@@ -47,7 +53,10 @@ fn a_307_with_a_one_shot_stream_is_a_typed_error() {
         _ => ok(""),
     });
     let error = block_on(client.post("http://h/old").body_stream(chunks()).send()).unwrap_err();
-    assert!(error.is_body_not_replayable() && error.is_redirect(), "{error:?}");
+    assert!(
+        error.is_body_not_replayable() && error.is_redirect(),
+        "{error:?}"
+    );
     assert_eq!(error.status(), Some(http::StatusCode::TEMPORARY_REDIRECT));
     assert_eq!(transport.seen.lock().unwrap().len(), 1, "nothing resent");
 }
@@ -86,14 +95,20 @@ fn a_failing_stream_fails_the_request_with_its_error() {
         Err(std::io::Error::other("sensor unplugged")),
     ]);
     let error = block_on(client.post("http://h/up").body_stream(failing).send()).unwrap_err();
-    assert!(error.is_request_body() && !error.is_retryable(), "{error:?}");
+    assert!(
+        error.is_request_body() && !error.is_retryable(),
+        "{error:?}"
+    );
     let mut source = std::error::Error::source(&error);
     let mut chain = Vec::new();
     while let Some(cause) = source {
         chain.push(cause.to_string());
         source = cause.source();
     }
-    assert!(chain.iter().any(|cause| cause == "sensor unplugged"), "{chain:?}");
+    assert!(
+        chain.iter().any(|cause| cause == "sensor unplugged"),
+        "{chain:?}"
+    );
 }
 
 #[test]
@@ -107,10 +122,16 @@ fn a_stream_shorter_than_its_length_is_a_request_body_error() {
 #[test]
 fn a_clone_of_a_request_with_a_spent_stream_is_not_sent_again() {
     let (client, transport) = client(|_| ok(""));
-    let request = Request::post("http://h/up").body_stream(chunks()).build().unwrap();
+    let request = Request::post("http://h/up")
+        .body_stream(chunks())
+        .build()
+        .unwrap();
     block_on(client.send(request.clone())).unwrap();
     let error = block_on(client.send(request)).unwrap_err();
-    assert!(error.is_body_not_replayable() && error.is_request_body(), "{error:?}");
+    assert!(
+        error.is_body_not_replayable() && error.is_request_body(),
+        "{error:?}"
+    );
     assert_eq!(transport.seen.lock().unwrap().len(), 1);
 }
 
@@ -131,10 +152,17 @@ fn the_cookie_jar_keeps_cookies_of_redirects_and_is_off_by_default() {
     let (plain, transport) = client(handler);
     block_on(plain.get("http://h/login").send()).unwrap();
     assert!(plain.cookie_jar().is_none());
-    assert!(!transport.seen.lock().unwrap()[1].headers().contains_key("cookie"));
+    assert!(
+        !transport.seen.lock().unwrap()[1]
+            .headers()
+            .contains_key("cookie")
+    );
 
-    let (jarred, transport) =
-        client_with(HttpSettings::default().with_cookie_store(true), false, handler);
+    let (jarred, transport) = client_with(
+        HttpSettings::default().with_cookie_store(true),
+        false,
+        handler,
+    );
     block_on(jarred.get("http://h/login").send()).unwrap();
     block_on(jarred.get("http://h/later").send()).unwrap();
     block_on(jarred.get("http://elsewhere/").send()).unwrap();
@@ -157,6 +185,9 @@ fn a_shared_jar_serves_every_client_built_with_it() {
     let (second, transport) = client_with(settings, false, |_| ok(""));
     block_on(first.get("http://h/").send()).unwrap();
     block_on(second.get("http://h/").send()).unwrap();
-    assert_eq!(transport.seen.lock().unwrap()[0].headers()["cookie"], "shared=1");
+    assert_eq!(
+        transport.seen.lock().unwrap()[0].headers()["cookie"],
+        "shared=1"
+    );
     assert_eq!(jar.len(), 1);
 }

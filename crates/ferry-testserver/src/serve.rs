@@ -21,7 +21,9 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
-use crate::routes::{BodySink, PATTERN_CHUNK, Reply, ReplyBody, RouteRequest, Routes, pattern_chunk};
+use crate::routes::{
+    BodySink, PATTERN_CHUNK, Reply, ReplyBody, RouteRequest, Routes, pattern_chunk,
+};
 
 /// The largest request body the server reads; larger ones get 413, so a runaway upload test
 /// cannot exhaust memory.

@@ -119,7 +119,10 @@ pub async fn multipart_parts_arrive_with_names_types_and_digests<B: HttpBackend>
         .multipart(form)
         .build()
         .unwrap();
-    let length = request.body().length().expect("every part's length is known");
+    let length = request
+        .body()
+        .length()
+        .expect("every part's length is known");
     let echo = json_of(client.send(request).await.unwrap()).await;
     assert_eq!(echo["content_length"], length.to_string());
     let parts = echo["parts"].as_array().unwrap();
@@ -171,9 +174,17 @@ pub async fn factory_body_follows_307_and_308<B: HttpBackend>(backend: B) {
     let client = default_client(&backend);
     for route in ["/redirect-307", "/redirect-308"] {
         let body = RequestBody::from_factory(|| {
-            stream::iter([Ok::<_, std::io::Error>(Bytes::from("same ")), Ok(Bytes::from("bytes"))])
+            stream::iter([
+                Ok::<_, std::io::Error>(Bytes::from("same ")),
+                Ok(Bytes::from("bytes")),
+            ])
         });
-        let response = client.post(backend.url(route)).body(body).send().await.unwrap();
+        let response = client
+            .post(backend.url(route))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.url().path(), "/echo");
         let echo = json_of(response).await;
         assert_eq!(echo["method"], "POST", "{route}");

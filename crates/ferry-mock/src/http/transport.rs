@@ -11,8 +11,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use ferry_core::{Sleep, Timer};
 use ferry_http::{OutgoingBody, Transport, TransportError, TransportErrorKind};
-use http::header::{CONTENT_LENGTH, HeaderValue, TRANSFER_ENCODING};
 use http::Method;
+use http::header::{CONTENT_LENGTH, HeaderValue, TRANSFER_ENCODING};
 use http_body::Frame;
 
 use super::error::NoRouteMatched;
@@ -139,19 +139,16 @@ impl Transport for MockTransport {
         if tracing {
             rt.record(
                 "http",
-                format_args!(
-                    "{} {} attempt {}",
-                    parts.method,
-                    parts.uri.path(),
-                    { CURRENT_ATTEMPT.with(Cell::get) }
-                ),
+                format_args!("{} {} attempt {}", parts.method, parts.uri.path(), {
+                    CURRENT_ATTEMPT.with(Cell::get)
+                }),
             );
         }
         // A body in memory is decided on at once, so that the order of answers is the order
         // of sends; a streamed one once the whole stream has been read (and recorded).
-        let decided = body.as_bytes().map(|bytes| {
-            self.decide(&http::Request::from_parts(parts.clone(), bytes.clone()))
-        });
+        let decided = body
+            .as_bytes()
+            .map(|bytes| self.decide(&http::Request::from_parts(parts.clone(), bytes.clone())));
         let transport = MockTransport {
             state: Arc::clone(&self.state),
             rt: self.rt.clone(),

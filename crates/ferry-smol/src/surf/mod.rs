@@ -70,8 +70,8 @@
 //!   to its connection is up to the backend (see the h1 backend's pool above).
 
 mod body;
-mod request_body;
 mod client;
+mod request_body;
 mod transport;
 
 pub use body::SurfResponseBody;

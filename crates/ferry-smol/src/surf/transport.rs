@@ -97,7 +97,9 @@ fn to_surf(request: http::Request<OutgoingBody>) -> Result<surf::Request, Transp
         Some(bytes) => converted.set_body(surf::Body::from_bytes(bytes.to_vec())),
         None => {
             // A length too large for `usize` is sent chunked rather than truncated.
-            let length = body.length().and_then(|length| usize::try_from(length).ok());
+            let length = body
+                .length()
+                .and_then(|length| usize::try_from(length).ok());
             converted.set_body(surf::Body::from_reader(SurfRequestBody::new(body), length));
         }
     }

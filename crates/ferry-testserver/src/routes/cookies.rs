@@ -1,8 +1,8 @@
 //! The cookie routes: set cookies with attributes (on a plain answer or a redirect), and echo
 //! the cookies a request carried.
 
-use http::header::{COOKIE, HeaderValue, LOCATION, SET_COOKIE};
 use http::StatusCode;
+use http::header::{COOKIE, HeaderValue, LOCATION, SET_COOKIE};
 use serde_json::{Map, Value, json};
 
 use super::query::Query;
@@ -17,7 +17,11 @@ pub(crate) fn set(query: &Query) -> Result<Reply, BadRequest> {
         .ok_or_else(|| BadRequest::new("name is required"))?;
     let value = query.get("value").unwrap_or("");
     let mut cookie = format!("{name}={value}");
-    for (param, attribute) in [("path", "Path"), ("domain", "Domain"), ("max_age", "Max-Age")] {
+    for (param, attribute) in [
+        ("path", "Path"),
+        ("domain", "Domain"),
+        ("max_age", "Max-Age"),
+    ] {
         if let Some(given) = query.get(param) {
             cookie.push_str(&format!("; {attribute}={given}"));
         }

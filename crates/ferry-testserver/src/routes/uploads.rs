@@ -287,7 +287,10 @@ impl MultipartDigest {
                             self.buffer.drain(..2);
                             self.state = State::Headers;
                         }
-                        _ => return self.fail("a delimiter is followed by neither CRLF nor --".into()),
+                        _ => {
+                            return self
+                                .fail("a delimiter is followed by neither CRLF nor --".into());
+                        }
                     }
                 }
                 State::Headers => match find(&self.buffer, b"\r\n\r\n") {
