@@ -102,9 +102,11 @@ where
 mod instant {
     use super::instant_network;
     ferry_conformance::http_suite!(instant_network);
+    ferry_conformance::http_decode_suite!(instant_network);
 }
 
 mod jittery {
     use super::jittery_network;
     ferry_conformance::http_suite!(jittery_network);
+    ferry_conformance::http_decode_suite!(jittery_network);
 }

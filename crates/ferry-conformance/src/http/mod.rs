@@ -18,12 +18,14 @@ use serde_json::Value;
 use crate::runtime::TestRuntime;
 
 mod bodies;
+mod decode;
 mod errors;
 mod network;
 mod redirects;
 mod routes;
 
 pub use bodies::*;
+pub use decode::*;
 pub use errors::*;
 pub use network::*;
 pub use redirects::*;

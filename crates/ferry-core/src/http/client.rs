@@ -15,6 +15,7 @@ use tracing::field::Empty;
 
 use super::body::Body;
 use super::deadline::{Deadlines, SharedDeadline};
+use super::decode;
 use super::error::{HttpError, Kind};
 use super::redact::is_sensitive;
 use super::settings::HttpSettings;
@@ -198,8 +199,11 @@ fn run_hops<T: Transport, Tm: Timer>(
             let send = shared.transport.send(hops.wire_request(settings));
             let sent = Race::new(send, deadline.as_mut()).await;
             if let Some(response) = hops.after_hop(sent, settings)? {
-                let (parts, wire_body) = response.into_parts();
-                let body = Body::wire(Box::pin(wire_body), deadline, settings.max_body_bytes());
+                let (mut parts, wire_body) = response.into_parts();
+                let mut body = Body::wire(Box::pin(wire_body), deadline, settings.max_body_bytes());
+                if hops.decompresses(settings) {
+                    body = decode::decode_response(&hops.method, &mut parts, body);
+                }
                 return Ok(Response::new(parts, hops.uri, body));
             }
         }
@@ -244,6 +248,7 @@ struct Hops {
     body: Bytes,
     timeout: Duration,
     redirects: usize,
+    decompression: Option<bool>,
 }
 
 impl Hops {
@@ -255,7 +260,13 @@ impl Hops {
             body: request.body,
             timeout,
             redirects: 0,
+            decompression: request.decompression,
         }
+    }
+
+    /// Whether this request asks for compressed bodies and decodes them.
+    fn decompresses(&self, settings: &HttpSettings) -> bool {
+        self.decompression.unwrap_or(settings.decompression())
     }
 
     /// The next request on the wire, with the default headers added.
@@ -271,6 +282,9 @@ impl Hops {
             if !headers.contains_key(USER_AGENT) {
                 headers.insert(USER_AGENT, user_agent.clone());
             }
+        }
+        if self.decompresses(settings) {
+            decode::add_accept_encoding(&mut headers);
         }
         let mut wire = http::Request::new(self.body.clone());
         *wire.method_mut() = self.method.clone();

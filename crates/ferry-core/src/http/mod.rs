@@ -47,6 +47,7 @@ use std::sync::Arc;
 mod body;
 mod client;
 mod deadline;
+mod decode;
 mod error;
 mod layer;
 mod redact;
@@ -60,6 +61,7 @@ mod transport;
 mod tests;
 
 pub use client::Client;
+pub use decode::{BodyLimitExceeded, BodySide, ContentCoding, DecompressError, WireEncoding};
 pub use error::HttpError;
 pub use layer::{Attempts, HostPolicy, ResilientClient};
 pub(crate) use redact::{is_sensitive, redact_uri, redact_url_str};

@@ -19,6 +19,7 @@ use http::HeaderValue;
 /// | [`user_agent`](Self::user_agent) | `ferry/<version>` | servers can tell who calls |
 /// | [`pool_idle_timeout`](Self::pool_idle_timeout) | 90 s | idle connections are reused, then closed |
 /// | [`pool_max_idle_per_host`](Self::pool_max_idle_per_host) | 64 | enough for 64 requests in flight per host |
+/// | [`decompression`](Self::decompression) | on | `gzip`, `deflate`, `br` and `zstd` bodies are decoded as they stream |
 ///
 /// Certificate and host name checks are always on; there is no switch to turn them off. A
 /// private CA is trusted by adding its certificate with
@@ -44,6 +45,7 @@ pub struct HttpSettings {
     pool_idle_timeout: Duration,
     pool_max_idle_per_host: usize,
     root_certificates: Vec<Certificate>,
+    decompression: bool,
 }
 
 impl Default for HttpSettings {
@@ -60,6 +62,7 @@ impl Default for HttpSettings {
             pool_idle_timeout: Duration::from_secs(90),
             pool_max_idle_per_host: 64,
             root_certificates: Vec::new(),
+            decompression: true,
         }
     }
 }
@@ -168,6 +171,29 @@ impl HttpSettings {
         self.root_certificates.push(certificate);
         self
     }
+
+    /// Whether requests ask for compressed bodies and responses are decoded as they stream
+    /// (on by default); see [`ContentCoding`](super::ContentCoding) for what is decoded and
+    /// [`RequestBuilder::decompression`](super::RequestBuilder::decompression) to choose per
+    /// request.
+    pub fn decompression(&self) -> bool {
+        self.decompression
+    }
+
+    /// Turns decompression on or off. Off, no `Accept-Encoding` is added and every body is
+    /// read as it came, with the server's `Content-Encoding` and `Content-Length`.
+    ///
+    /// ```
+    /// use ferry_core::http::HttpSettings;
+    ///
+    /// let raw = HttpSettings::default().with_decompression(false);
+    /// assert!(!raw.decompression());
+    /// assert!(HttpSettings::default().decompression());
+    /// ```
+    pub fn with_decompression(mut self, on: bool) -> Self {
+        self.decompression = on;
+        self
+    }
 }
 
 impl fmt::Debug for HttpSettings {
@@ -181,6 +207,7 @@ impl fmt::Debug for HttpSettings {
             .field("pool_idle_timeout", &self.pool_idle_timeout)
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
             .field("root_certificates", &self.root_certificates.len())
+            .field("decompression", &self.decompression)
             .finish()
     }
 }

@@ -38,6 +38,11 @@
 //! | `/files/` (or `/files`) | GET | `{"files":[{"name":..,"size":..},...]}` |
 //! | `/headers` | GET | the request headers as a JSON object (lowercase names) |
 //! | `/echo` | any | `{"method":..,"headers":{..},"body":..,"body_encoding":"utf8"\|"base64"}` |
+//! | `/compressed/{codings}?len=N&status=S` | GET | [`compressible_text`]`(N)` (default 10000, at most 16 MiB) with each coding of the comma-separated list applied in turn (`gzip`, `x-gzip`, `deflate` (zlib), `deflate-raw` (raw deflate sent as `deflate`), `br`, `zstd`, `identity`); `Content-Encoding` lists them in that order. `status=204` or `304`: that status, the `Content-Encoding`, no body |
+//! | `/negotiate?len=N` | GET | the same text in the first coding of `Accept-Encoding` the server has (`q=0` refused), else unencoded; `Vary: Accept-Encoding` |
+//! | `/compressed-stream/{coding}?size=N` | GET | `N` bytes (default 64 MiB, at most 16 GiB) of [`compressible_text`] (its first MiB repeated) as `gzip`, `deflate` or `zstd`, streamed with a `Content-Length`; no compression per request |
+//! | `/bomb/{coding}?size=N` | GET | `N` zero bytes (default 64 MiB) as `gzip`, `deflate`, `zstd` (at most 16 GiB) or `br` (at most 256 MiB): about 1/1000 of that on the wire, far less for `zstd` and `br` |
+//! | `/corrupt/{coding}?how=flip\|cut` | GET | [`compressible_text`]`(20000)` compressed, with 64 bytes in the middle inverted (`flip`, default) or cut to its first half (`cut`); the `Content-Length` is right |
 //! | anything else | any | 404 `{"error":"not found","path":..}` |
 //!
 //! ```
@@ -50,6 +55,8 @@
 //! assert_eq!(routes.requests_for("/items/3"), 1);
 //! ```
 
+mod codec;
+mod compressed;
 mod control;
 mod data;
 mod echo;
@@ -66,6 +73,7 @@ use http::header::{ALLOW, HOST, HeaderValue};
 use http::uri::Scheme;
 use http::{HeaderMap, Method, StatusCode, Uri};
 
+pub use codec::compressible_text;
 pub use data::{
     DEFAULT_PAGE_SIZE, DEFAULT_TOTAL, FILE_NAMES, MAX_PAGE_SIZE, file_content, item_json,
     item_price, pattern_byte, pattern_bytes,
@@ -276,6 +284,18 @@ impl Routes {
         if let Some(n) = param(path, "/bytes/") {
             return Some(data::bytes(n));
         }
+        if let Some(codings) = param(path, "/compressed/") {
+            return Some(compressed::compressed(codings, query));
+        }
+        if let Some(coding) = param(path, "/compressed-stream/") {
+            return Some(compressed::compressed_stream(coding, query));
+        }
+        if let Some(coding) = param(path, "/bomb/") {
+            return Some(compressed::bomb(coding, query));
+        }
+        if let Some(coding) = param(path, "/corrupt/") {
+            return Some(compressed::corrupt(coding, query));
+        }
         if let Some(name) = param(path, "/files/") {
             return Some(Ok(if name.is_empty() {
                 data::file_index()
@@ -289,6 +309,7 @@ impl Routes {
             "/link" => data::link(request, query),
             "/files" => Ok(data::file_index()),
             "/headers" => Ok(echo::headers(request)),
+            "/negotiate" => compressed::negotiate(request, query),
             "/slow" => control::slow(query),
             "/truncated" => control::truncated(query),
             "/endless" => Ok(control::endless()),
