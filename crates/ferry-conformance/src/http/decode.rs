@@ -5,7 +5,7 @@
 
 use std::error::Error as _;
 
-use ferry_core::http::{
+use ferry_http::{
     BodySide, ContentCoding, DecompressError, HttpClient, HttpClientExt, HttpError, HttpSettings,
 };
 use ferry_testserver::routes::compressible_text;
@@ -64,7 +64,7 @@ fn expected_text(len: usize) -> String {
 }
 
 /// A gzip body reads as the text it encodes; the response has no `Content-Encoding` or
-/// `Content-Length` of the wire, and [`WireEncoding`](ferry_core::http::WireEncoding) keeps
+/// `Content-Length` of the wire, and [`WireEncoding`](ferry_http::WireEncoding) keeps
 /// them.
 pub async fn gzip_body_is_decoded_and_the_wire_headers_kept_aside<B: HttpBackend>(backend: B) {
     let client = default_client(&backend);
@@ -192,7 +192,7 @@ pub async fn decompression_off_for_the_client_reads_the_wire_bytes<B: HttpBacken
     .await;
 }
 
-async fn assert_raw_gzip(response: ferry_core::http::Response) {
+async fn assert_raw_gzip(response: ferry_http::Response) {
     assert_eq!(response.headers()[CONTENT_ENCODING], "gzip");
     assert!(response.wire_encoding().is_none());
     let length = response.content_length().expect("the wire length is kept");

@@ -224,7 +224,7 @@ impl Respond {
     /// must already be compressed; `Content-Length` is their length.
     ///
     /// ```
-    /// use ferry_core::http::HttpClientExt;
+    /// use ferry_http::HttpClientExt;
     /// use ferry_mock::http::{MockHttp, Respond};
     /// use http::Method;
     ///
@@ -274,7 +274,7 @@ impl Respond {
     }
 
     /// Refuses the connection: the request fails with a retryable
-    /// [connect error](ferry_core::http::HttpError::is_connect) after the latency.
+    /// [connect error](ferry_http::HttpError::is_connect) after the latency.
     pub fn refuse() -> Self {
         Self::ok().outcome(Outcome::Refuse)
     }
@@ -324,7 +324,7 @@ impl Respond {
 
     /// The same answer with its body cut after `sent` bytes: the head declares the full
     /// `Content-Length`, then the connection breaks and reading fails with a
-    /// [body error](ferry_core::http::HttpError::is_body). Only whole bodies can be cut; a
+    /// [body error](ferry_http::HttpError::is_body). Only whole bodies can be cut; a
     /// `sent` at or past the length leaves the body whole.
     pub fn truncate_body(mut self, sent: usize) -> Self {
         if let BodyPlan::Full(body) = &self.body {
