@@ -103,10 +103,12 @@ mod instant {
     use super::instant_network;
     ferry_conformance::http_suite!(instant_network);
     ferry_conformance::http_uploads_suite!(instant_network);
+    ferry_conformance::http_decode_suite!(instant_network);
 }
 
 mod jittery {
     use super::jittery_network;
     ferry_conformance::http_suite!(jittery_network);
     ferry_conformance::http_uploads_suite!(jittery_network);
+    ferry_conformance::http_decode_suite!(jittery_network);
 }

@@ -72,6 +72,7 @@ where
 mod global_executor {
     use super::on_global_executor;
     ferry_conformance::http_suite!(on_global_executor);
+    ferry_conformance::http_decode_suite!(on_global_executor);
     ferry_conformance::http_network_suite!(on_global_executor);
     ferry_conformance::http_uploads_suite!(on_global_executor);
 }
@@ -79,11 +80,13 @@ mod global_executor {
 mod two_thread_executor {
     use super::on_two_thread_executor;
     ferry_conformance::http_suite!(on_two_thread_executor);
+    ferry_conformance::http_decode_suite!(on_two_thread_executor);
     ferry_conformance::http_network_suite!(on_two_thread_executor);
 }
 
 mod calling_thread_executor {
     use super::on_calling_thread_executor;
     ferry_conformance::http_suite!(on_calling_thread_executor);
+    ferry_conformance::http_decode_suite!(on_calling_thread_executor);
     ferry_conformance::http_network_suite!(on_calling_thread_executor);
 }

@@ -52,6 +52,7 @@ where
 mod multi_thread {
     use super::on_multi_thread;
     ferry_conformance::http_suite!(on_multi_thread);
+    ferry_conformance::http_decode_suite!(on_multi_thread);
     ferry_conformance::http_network_suite!(on_multi_thread);
     ferry_conformance::http_uploads_suite!(on_multi_thread);
 }
@@ -59,5 +60,6 @@ mod multi_thread {
 mod current_thread {
     use super::on_current_thread;
     ferry_conformance::http_suite!(on_current_thread);
+    ferry_conformance::http_decode_suite!(on_current_thread);
     ferry_conformance::http_network_suite!(on_current_thread);
 }

@@ -40,6 +40,12 @@ fn scripted(reply: Reply, network: Option<Latency>) -> Respond {
         // A whole number of pattern periods (251 bytes), so the pattern continues across chunks.
         ReplyBody::Endless => Respond::endless(pattern_bytes(0, 251 * 64)),
         ReplyBody::Stall => Respond::stall(),
+        ReplyBody::Repeated {
+            head,
+            unit,
+            count,
+            tail,
+        } => Respond::repeated(head, unit, count, tail),
     };
     let respond = match network {
         Some(latency) if !delayed => respond.latency(latency),

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use http::Uri;
 
 use super::deadline::SharedDeadline;
+use super::decode::{BodyLimitExceeded, BodySide, Decoded};
 use super::error::{HttpError, Kind};
 use super::transport::TransportError;
 
@@ -19,6 +20,8 @@ enum Source {
     Full(Option<Bytes>),
     /// A body still arriving from the transport.
     Wire(BoxWireBody),
+    /// A wire body read through decoders; the limit here counts the decoded bytes.
+    Decoded(Box<Decoded>),
 }
 
 /// A response body that enforces the byte limit and the request's deadline on every chunk.
@@ -30,6 +33,27 @@ pub(crate) struct Body {
     limit: u64,
     received: u64,
     finished: bool,
+}
+
+impl Body {
+    /// The body `decoded` yields, under `limit` decoded bytes.
+    pub(crate) fn decoded(decoded: Decoded, limit: u64) -> Self {
+        Self {
+            source: Source::Decoded(Box::new(decoded)),
+            hold: None,
+            deadline: None,
+            limit,
+            received: 0,
+            finished: false,
+        }
+    }
+
+    fn side(&self) -> BodySide {
+        match self.source {
+            Source::Decoded(_) => BodySide::Decoded,
+            Source::Full(_) | Source::Wire(_) => BodySide::Wire,
+        }
+    }
 }
 
 impl Body {
@@ -78,6 +102,7 @@ impl Body {
         match &self.source {
             Source::Full(bytes) => Some(bytes.as_ref().map_or(0, |bytes| bytes.len() as u64)),
             Source::Wire(body) => body.size_hint().exact(),
+            Source::Decoded(_) => None,
         }
     }
 
@@ -86,13 +111,30 @@ impl Body {
     }
 
     fn too_large(&self, url: &Uri) -> HttpError {
+        let cause = BodyLimitExceeded {
+            limit: self.limit,
+            side: self.side(),
+        };
+        let context = match cause.side {
+            BodySide::Wire => format!("the limit is {} bytes", self.limit),
+            BodySide::Decoded => {
+                format!("the decoded body is past the limit of {} bytes", self.limit)
+            }
+        };
         HttpError::new(Kind::BodyTooLarge)
             .with_url(url)
-            .with_context(format!("the limit is {} bytes", self.limit))
+            .with_context(context)
+            .with_source(cause)
     }
 
-    /// Checks a `Content-Length` against the limit before any byte is read.
+    /// Checks a `Content-Length` against the limit before any byte is read (for a decoded
+    /// body, the wire's length against the same limit).
     pub(crate) fn check_length(&self, length: Option<u64>, url: &Uri) -> Result<(), HttpError> {
+        if let Source::Decoded(decoded) = &self.source {
+            if let Some(wire) = decoded.wire() {
+                wire.check_length(wire.exact_length(), url)?;
+            }
+        }
         match length {
             Some(length) if length > self.limit => Err(self.too_large(url)),
             _ => Ok(()),
@@ -110,6 +152,11 @@ impl Body {
         }
         let chunk = match &mut self.source {
             Source::Full(bytes) => bytes.take().map(Ok),
+            Source::Decoded(decoded) => {
+                // One byte more than the limit leaves, so that a body past it shows as such.
+                let allowance = self.limit.saturating_sub(self.received).saturating_add(1);
+                ready!(decoded.poll_chunk(cx, url, allowance))
+            }
             Source::Wire(body) => loop {
                 match body.as_mut().poll_frame(cx) {
                     Poll::Ready(Some(Ok(frame))) => match frame.into_data() {

@@ -15,6 +15,7 @@ use tracing::field::Empty;
 use super::body::Body;
 use super::cookies::CookieJar;
 use super::deadline::{Deadlines, SharedDeadline};
+use super::decode;
 use super::error::{HttpError, Kind};
 use super::redact::is_sensitive;
 use super::request_body::{FailureSlot, OutgoingBody, RequestBody};
@@ -210,8 +211,11 @@ fn run_hops<T: Transport, Tm: Timer>(
             let send = shared.transport.send(wire);
             let sent = Race::new(send, deadline.as_mut()).await;
             if let Some(response) = hops.after_hop(sent, settings, shared.cookies.as_ref())? {
-                let (parts, wire_body) = response.into_parts();
-                let body = Body::wire(Box::pin(wire_body), deadline, settings.max_body_bytes());
+                let (mut parts, wire_body) = response.into_parts();
+                let mut body = Body::wire(Box::pin(wire_body), deadline, settings.max_body_bytes());
+                if hops.decompresses(settings) {
+                    body = decode::decode_response(&hops.method, &mut parts, body);
+                }
                 return Ok(Response::new(parts, hops.uri, body));
             }
         }
@@ -258,6 +262,7 @@ struct Hops {
     body_failure: Option<FailureSlot>,
     timeout: Duration,
     redirects: usize,
+    decompression: Option<bool>,
 }
 
 impl Hops {
@@ -278,7 +283,13 @@ impl Hops {
             body_failure: None,
             timeout,
             redirects: 0,
+            decompression: request.decompression,
         }
+    }
+
+    /// Whether this request asks for compressed bodies and decodes them.
+    fn decompresses(&self, settings: &HttpSettings) -> bool {
+        self.decompression.unwrap_or(settings.decompression())
     }
 
     /// The error for a hop whose streamed body failed, if it did.
@@ -322,6 +333,9 @@ impl Hops {
         }
         if let Some(jar) = cookies {
             jar.apply(&mut headers, &self.uri);
+        }
+        if self.decompresses(settings) {
+            decode::add_accept_encoding(&mut headers);
         }
         let mut wire = http::Request::new(body);
         *wire.method_mut() = self.method.clone();

@@ -17,8 +17,9 @@ type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 /// [`status`](Self::status) and [`url`](Self::url), and walk [`source`](StdError::source) for the
 /// underlying error. Each error has exactly one kind, so at most one `is_*` predicate is true,
 /// except that a connect timeout is both [`is_connect`](Self::is_connect) and
-/// [`is_timeout`](Self::is_timeout), and a TLS failure is both [`is_connect`](Self::is_connect)
-/// and [`is_tls`](Self::is_tls).
+/// [`is_timeout`](Self::is_timeout), a TLS failure is both [`is_connect`](Self::is_connect)
+/// and [`is_tls`](Self::is_tls), and a body that cannot be decompressed is both
+/// [`is_body`](Self::is_body) and [`is_decompress`](Self::is_decompress).
 ///
 /// The URL it carries and prints has secrets stripped: no userinfo password, and the values of
 /// query parameters that look like credentials (`token`, `key`, `secret`, `password`, ...) are
@@ -61,6 +62,7 @@ pub(crate) enum Kind {
     Body,
     BodyTooLarge,
     Decode,
+    Decompress,
     Unsupported,
     RequestBody,
 }
@@ -200,14 +202,34 @@ impl HttpError {
     }
 
     /// Reading the response body failed part way (the connection closed early, a truncated
-    /// body, a protocol error).
+    /// body, a protocol error), or its compressed stream could not be decoded (then
+    /// [`is_decompress`](Self::is_decompress) too).
     pub fn is_body(&self) -> bool {
-        self.inner.kind == Kind::Body
+        matches!(self.inner.kind, Kind::Body | Kind::Decompress)
+    }
+
+    /// The response's `Content-Encoding` could not be undone: the compressed stream is
+    /// corrupt or cut short, or more codings are stacked than the client decodes. Also
+    /// [`is_body`](Self::is_body); not retryable (the same bytes fail the same way). The
+    /// source is a [`DecompressError`](super::DecompressError) naming the coding.
+    pub fn is_decompress(&self) -> bool {
+        self.inner.kind == Kind::Decompress
     }
 
     /// The response body is larger than the client's maximum; reading stopped at the limit.
+    /// [`body_limit`](Self::body_limit) says whether the wire or the decoded bytes went past
+    /// it.
     pub fn is_body_too_large(&self) -> bool {
         self.inner.kind == Kind::BodyTooLarge
+    }
+
+    /// For a body that went past the limit: the limit, and whether the wire bytes or the
+    /// decoded bytes (a decompression bomb) went past it; `None` for other errors.
+    pub fn body_limit(&self) -> Option<&super::BodyLimitExceeded> {
+        if self.inner.kind != Kind::BodyTooLarge {
+            return None;
+        }
+        self.inner.source.as_deref()?.downcast_ref()
     }
 
     /// The body arrived whole but is not what was asked for: not UTF-8 text, or not valid JSON
@@ -284,6 +306,7 @@ impl HttpError {
             | Kind::Redirect
             | Kind::BodyTooLarge
             | Kind::Decode
+            | Kind::Decompress
             | Kind::Unsupported
             | Kind::RequestBody => false,
         }
@@ -304,6 +327,7 @@ impl HttpError {
             Kind::Body => "failed to read response body",
             Kind::BodyTooLarge => "response body too large",
             Kind::Decode => "failed to decode response body",
+            Kind::Decompress => "failed to decompress response body",
             Kind::Unsupported => "request not supported by the HTTP backend",
             Kind::RequestBody => "failed to send the request body",
         }

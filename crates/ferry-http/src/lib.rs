@@ -54,6 +54,7 @@ mod builder_bodies;
 mod client;
 mod cookies;
 mod deadline;
+mod decode;
 mod error;
 mod file_body;
 mod layer;
@@ -77,6 +78,7 @@ mod tests_bodies;
 
 pub use client::Client;
 pub use cookies::{CookieJar, InvalidCookie};
+pub use decode::{BodyLimitExceeded, BodySide, ContentCoding, DecompressError, WireEncoding};
 pub use error::HttpError;
 pub use file_body::FileChanged;
 pub use layer::{Attempts, HostPolicy, ResilientClient};

@@ -40,6 +40,7 @@ pub struct Request {
     pub(crate) body: RequestBody,
     pub(crate) timeout: Option<Duration>,
     pub(crate) attempt: u32,
+    pub(crate) decompression: Option<bool>,
 }
 
 impl Request {
@@ -94,6 +95,12 @@ impl Request {
     pub fn set_attempt(&mut self, attempt: u32) {
         self.attempt = attempt;
     }
+
+    /// Whether this request's response is decompressed, when it chooses for itself; `None`
+    /// follows the client's [`HttpSettings::decompression`](super::HttpSettings::decompression).
+    pub fn decompression(&self) -> Option<bool> {
+        self.decompression
+    }
 }
 
 impl fmt::Debug for Request {
@@ -105,6 +112,7 @@ impl fmt::Debug for Request {
             .field("body", &self.body)
             .field("timeout", &self.timeout)
             .field("attempt", &self.attempt)
+            .field("decompression", &self.decompression)
             .finish()
     }
 }
@@ -226,6 +234,7 @@ impl<C> RequestBuilder<C> {
             body: RequestBody::empty(),
             timeout: None,
             attempt: 1,
+            decompression: None,
         });
         Self { client, request }
     }
@@ -391,6 +400,26 @@ impl<C> RequestBuilder<C> {
     pub fn timeout(self, timeout: Duration) -> Self {
         self.and_then(|request| {
             request.timeout = Some(timeout);
+            Ok(())
+        })
+    }
+
+    /// Decompresses this request's response (`true`) or reads it as it came (`false`),
+    /// whatever the client's [`HttpSettings::decompression`](super::HttpSettings::decompression)
+    /// says. Off, no `Accept-Encoding` is added either.
+    ///
+    /// ```
+    /// use ferry_http::Request;
+    ///
+    /// let request = Request::get("https://example.com/data.json.gz")
+    ///     .decompression(false)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(request.decompression(), Some(false));
+    /// ```
+    pub fn decompression(self, on: bool) -> Self {
+        self.and_then(|request| {
+            request.decompression = Some(on);
             Ok(())
         })
     }

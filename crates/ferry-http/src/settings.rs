@@ -21,6 +21,7 @@ use super::cookies::CookieJar;
 /// | [`user_agent`](Self::user_agent) | `ferry/<version>` | servers can tell who calls |
 /// | [`pool_idle_timeout`](Self::pool_idle_timeout) | 90 s | idle connections are reused, then closed |
 /// | [`pool_max_idle_per_host`](Self::pool_max_idle_per_host) | 64 | enough for 64 requests in flight per host |
+/// | [`decompression`](Self::decompression) | on | `gzip`, `deflate`, `br` and `zstd` bodies are decoded as they stream |
 ///
 /// Certificate and host name checks are always on; there is no switch to turn them off. A
 /// private CA is trusted by adding its certificate with
@@ -48,6 +49,7 @@ pub struct HttpSettings {
     root_certificates: Vec<Certificate>,
     cookies: Cookies,
     basic_auth: Option<HeaderValue>,
+    decompression: bool,
 }
 
 /// Whether a client keeps cookies, and in which jar.
@@ -77,6 +79,7 @@ impl Default for HttpSettings {
             root_certificates: Vec::new(),
             cookies: Cookies::Off,
             basic_auth: None,
+            decompression: true,
         }
     }
 }
@@ -260,6 +263,29 @@ impl HttpSettings {
         self.root_certificates.push(certificate);
         self
     }
+
+    /// Whether requests ask for compressed bodies and responses are decoded as they stream
+    /// (on by default); see [`ContentCoding`](super::ContentCoding) for what is decoded and
+    /// [`RequestBuilder::decompression`](super::RequestBuilder::decompression) to choose per
+    /// request.
+    pub fn decompression(&self) -> bool {
+        self.decompression
+    }
+
+    /// Turns decompression on or off. Off, no `Accept-Encoding` is added and every body is
+    /// read as it came, with the server's `Content-Encoding` and `Content-Length`.
+    ///
+    /// ```
+    /// use ferry_http::HttpSettings;
+    ///
+    /// let raw = HttpSettings::default().with_decompression(false);
+    /// assert!(!raw.decompression());
+    /// assert!(HttpSettings::default().decompression());
+    /// ```
+    pub fn with_decompression(mut self, on: bool) -> Self {
+        self.decompression = on;
+        self
+    }
 }
 
 impl fmt::Debug for HttpSettings {
@@ -275,6 +301,7 @@ impl fmt::Debug for HttpSettings {
             .field("root_certificates", &self.root_certificates.len())
             .field("cookies", &self.cookies)
             .field("basic_auth", &self.basic_auth.as_ref().map(|_| "REDACTED"))
+            .field("decompression", &self.decompression)
             .finish()
     }
 }

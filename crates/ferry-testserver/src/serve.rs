@@ -224,6 +224,20 @@ async fn into_response(reply: Reply) -> Response<ResponseBody> {
             ))
         }
         ReplyBody::Endless => boxed(pattern_stream(u64::MAX)),
+        ReplyBody::Repeated {
+            head,
+            unit,
+            count,
+            tail,
+        } => {
+            let units = stream::iter((0..count).map(move |_| Ok(Frame::data(unit.clone()))));
+            let ends =
+                |bytes: Bytes| stream::iter((!bytes.is_empty()).then(|| Ok(Frame::data(bytes))));
+            boxed(futures_util::StreamExt::chain(
+                futures_util::StreamExt::chain(ends(head), units),
+                ends(tail),
+            ))
+        }
     };
     let mut response = Response::new(body);
     *response.status_mut() = reply.status;

@@ -18,6 +18,7 @@ use serde_json::Value;
 use crate::runtime::TestRuntime;
 
 mod bodies;
+mod decode;
 mod errors;
 mod network;
 mod redirects;
@@ -25,6 +26,7 @@ mod routes;
 mod uploads;
 
 pub use bodies::*;
+pub use decode::*;
 pub use errors::*;
 pub use network::*;
 pub use redirects::*;

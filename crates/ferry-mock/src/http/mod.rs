@@ -17,6 +17,8 @@
 //! | [`Respond::stall`] | nothing: the client's timeout fires, at exactly its virtual time |
 //! | [`Respond::refuse`], [`Respond::reset`] | a connect error, a connection reset |
 //! | [`Respond::truncate_body`] | a body error after some bytes |
+//! | [`Respond::encoded`] | a compressed body with its `Content-Encoding`, decoded by the client as a server's would be |
+//! | [`Respond::repeated`] | a long body (a compressed stream of gigabytes) held as one repeated unit |
 //! | [`MockHttp::route_fn`], [`MockHttp::fallback`] | whatever a closure answers |
 //! | no route and no fallback | a connect error whose source is [`NoRouteMatched`], listing the routes |
 //!

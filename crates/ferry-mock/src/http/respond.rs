@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
 use crate::MockRng;
@@ -117,6 +117,13 @@ pub(crate) enum BodyPlan {
     /// The first `sent` bytes of `body`, then the connection breaks; the head declares the
     /// whole length.
     Truncated { body: Bytes, sent: usize },
+    /// `head`, `count` copies of `unit`, then `tail`, one piece per poll.
+    Repeated {
+        head: Bytes,
+        unit: Bytes,
+        count: u64,
+        tail: Bytes,
+    },
 }
 
 /// A scripted answer: a response (status, headers, body, latency) or a fault.
@@ -212,6 +219,54 @@ impl Respond {
         respond
     }
 
+    /// 200 with `body` as it is on the wire in `content_encoding` (`"gzip"`, `"br"`, `"gzip,
+    /// br"` for stacked codings): the client decodes it as it would a server's. The bytes
+    /// must already be compressed; `Content-Length` is their length.
+    ///
+    /// ```
+    /// use ferry_http::HttpClientExt;
+    /// use ferry_mock::http::{MockHttp, Respond};
+    /// use http::Method;
+    ///
+    /// // "hello" compressed with gzip.
+    /// const HELLO_GZIP: &[u8] = &[
+    ///     0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xcb, 0x48, 0xcd, 0xc9,
+    ///     0xc9, 0x07, 0x00, 0x86, 0xa6, 0x10, 0x36, 0x05, 0x00, 0x00, 0x00,
+    /// ];
+    ///
+    /// ferry_mock::run(1, |rt| async move {
+    ///     let http = MockHttp::new(&rt)
+    ///         .route(Method::GET, "/hello", Respond::encoded("gzip", HELLO_GZIP));
+    ///     let response = http.get("http://api.test/hello").send().await.unwrap();
+    ///     assert_eq!(response.wire_encoding().unwrap().content_encoding(), "gzip");
+    ///     assert_eq!(response.text().await.unwrap(), "hello");
+    /// });
+    /// ```
+    pub fn encoded(content_encoding: &str, body: impl Into<Bytes>) -> Self {
+        let value = HeaderValue::try_from(content_encoding)
+            .unwrap_or_else(|_| HeaderValue::from_static("invalid"));
+        Self::bytes(body).header(CONTENT_ENCODING, value)
+    }
+
+    /// 200 with a body of `head`, then `count` copies of `unit`, then `tail`, with its total
+    /// `Content-Length`: a long stream (say a compressed body of gigabytes, built from a unit
+    /// that decodes on its own) held in memory as one unit. Each piece is its own chunk.
+    pub fn repeated(
+        head: impl Into<Bytes>,
+        unit: impl Into<Bytes>,
+        count: u64,
+        tail: impl Into<Bytes>,
+    ) -> Self {
+        let mut respond = Self::ok();
+        respond.body = BodyPlan::Repeated {
+            head: head.into(),
+            unit: unit.into(),
+            count,
+            tail: tail.into(),
+        };
+        respond
+    }
+
     /// Never answers: no head, no body. The client's total timeout (or the caller's own)
     /// ends the request, at exactly that virtual time.
     pub fn stall() -> Self {
@@ -293,7 +348,17 @@ impl Respond {
     pub(crate) fn into_head(self) -> (StatusCode, HeaderMap, BodyPlan) {
         let mut headers = self.headers;
         let length = match &self.body {
-            BodyPlan::Full(body) | BodyPlan::Truncated { body, .. } => Some(body.len()),
+            BodyPlan::Full(body) | BodyPlan::Truncated { body, .. } => Some(body.len() as u64),
+            BodyPlan::Repeated {
+                head,
+                unit,
+                count,
+                tail,
+            } => Some(
+                (unit.len() as u64)
+                    .saturating_mul(*count)
+                    .saturating_add((head.len() + tail.len()) as u64),
+            ),
             BodyPlan::Chunks { .. } | BodyPlan::Endless(_) => None,
         };
         let bodyless = self.status.is_informational()

@@ -245,6 +245,12 @@ enum BodyState {
     },
     Endless(Bytes),
     Truncated(Option<Bytes>),
+    Repeated {
+        head: Option<Bytes>,
+        unit: Bytes,
+        remaining: u64,
+        tail: Option<Bytes>,
+    },
     Done,
 }
 
@@ -270,6 +276,17 @@ impl MockBody {
             },
             BodyPlan::Endless(chunk) => BodyState::Endless(chunk),
             BodyPlan::Truncated { body, sent } => BodyState::Truncated(Some(body.slice(..sent))),
+            BodyPlan::Repeated {
+                head,
+                unit,
+                count,
+                tail,
+            } => BodyState::Repeated {
+                head: Some(head).filter(|head| !head.is_empty()),
+                unit,
+                remaining: count,
+                tail: Some(tail).filter(|tail| !tail.is_empty()),
+            },
         };
         MockBody { state, rt }
     }
@@ -299,6 +316,25 @@ impl http_body::Body for MockBody {
                 bytes
             }
             BodyState::Endless(chunk) => Some(chunk.clone()),
+            BodyState::Repeated {
+                head,
+                unit,
+                remaining,
+                tail,
+            } => {
+                if let Some(head) = head.take() {
+                    Some(head)
+                } else if *remaining > 0 {
+                    *remaining -= 1;
+                    Some(unit.clone())
+                } else {
+                    let tail = tail.take();
+                    if tail.is_none() {
+                        this.state = BodyState::Done;
+                    }
+                    tail
+                }
+            }
             BodyState::Truncated(bytes) => match bytes.take() {
                 Some(bytes) => Some(bytes),
                 None => {

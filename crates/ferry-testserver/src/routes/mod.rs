@@ -44,6 +44,11 @@
 //! | `/upload/sink` | any | the body counted as it streams (no size limit): `{"bytes":n,"sha256":..,"content_length":..\|null,"chunked":bool}` |
 //! | `/cookies/set?name=N&value=V&path=&domain=&max_age=&secure=1&httponly=1&redirect=L` | any | `Set-Cookie: N=V` with those attributes; 302 to `L` with `redirect`, else 200 `{"set":..}` |
 //! | `/cookies` | any | the cookies received: `{"cookies":{name: value},"headers":n}` |
+//! | `/compressed/{codings}?len=N&status=S` | GET | [`compressible_text`]`(N)` (default 10000, at most 16 MiB) with each coding of the comma-separated list applied in turn (`gzip`, `x-gzip`, `deflate` (zlib), `deflate-raw` (raw deflate sent as `deflate`), `br`, `zstd`, `identity`); `Content-Encoding` lists them in that order. `status=204` or `304`: that status, the `Content-Encoding`, no body |
+//! | `/negotiate?len=N` | GET | the same text in the first coding of `Accept-Encoding` the server has (`q=0` refused), else unencoded; `Vary: Accept-Encoding` |
+//! | `/compressed-stream/{coding}?size=N` | GET | `N` bytes (default 64 MiB, at most 16 GiB) of [`compressible_text`] (its first MiB repeated) as `gzip`, `deflate` or `zstd`, streamed with a `Content-Length`; no compression per request |
+//! | `/bomb/{coding}?size=N` | GET | `N` zero bytes (default 64 MiB) as `gzip`, `deflate`, `zstd` (at most 16 GiB) or `br` (at most 256 MiB): about 1/1000 of that on the wire, far less for `zstd` and `br` |
+//! | `/corrupt/{coding}?how=flip\|cut` | GET | [`compressible_text`]`(20000)` compressed, with 64 bytes in the middle inverted (`flip`, default) or cut to its first half (`cut`); the `Content-Length` is right |
 //! | anything else | any | 404 `{"error":"not found","path":..}` |
 //!
 //! ```
@@ -56,6 +61,8 @@
 //! assert_eq!(routes.requests_for("/items/3"), 1);
 //! ```
 
+mod codec;
+mod compressed;
 mod control;
 mod cookies;
 mod data;
@@ -74,6 +81,7 @@ use http::header::{ALLOW, HOST, HeaderValue};
 use http::uri::Scheme;
 use http::{HeaderMap, Method, StatusCode, Uri};
 
+pub use codec::compressible_text;
 pub use data::{
     DEFAULT_PAGE_SIZE, DEFAULT_TOTAL, FILE_NAMES, MAX_PAGE_SIZE, file_content, item_json,
     item_price, pattern_byte, pattern_bytes,
@@ -306,6 +314,18 @@ impl Routes {
         if let Some(n) = param(path, "/bytes/") {
             return Some(data::bytes(n));
         }
+        if let Some(codings) = param(path, "/compressed/") {
+            return Some(compressed::compressed(codings, query));
+        }
+        if let Some(coding) = param(path, "/compressed-stream/") {
+            return Some(compressed::compressed_stream(coding, query));
+        }
+        if let Some(coding) = param(path, "/bomb/") {
+            return Some(compressed::bomb(coding, query));
+        }
+        if let Some(coding) = param(path, "/corrupt/") {
+            return Some(compressed::corrupt(coding, query));
+        }
         if let Some(name) = param(path, "/files/") {
             return Some(Ok(if name.is_empty() {
                 data::file_index()
@@ -319,6 +339,7 @@ impl Routes {
             "/link" => data::link(request, query),
             "/files" => Ok(data::file_index()),
             "/headers" => Ok(echo::headers(request)),
+            "/negotiate" => compressed::negotiate(request, query),
             "/slow" => control::slow(query),
             "/truncated" => control::truncated(query),
             "/endless" => Ok(control::endless()),

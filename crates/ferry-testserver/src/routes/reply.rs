@@ -48,6 +48,18 @@ pub enum ReplyBody {
     },
     /// Pattern bytes forever, until the client goes away.
     Endless,
+    /// `head`, then `count` copies of `unit`, then `tail`: a long body (a compressed stream
+    /// of gigabytes) held as one unit. The route puts the total Content-Length in the headers.
+    Repeated {
+        /// The bytes before the first unit.
+        head: Bytes,
+        /// The bytes repeated.
+        unit: Bytes,
+        /// How many times `unit` is sent.
+        count: u64,
+        /// The bytes after the last unit.
+        tail: Bytes,
+    },
     /// Never answer: no head, no body. The request is held until the client or the server goes
     /// away.
     Stall,
