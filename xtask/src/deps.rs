@@ -36,6 +36,15 @@ const HTTP_STACKS: &[&str] = &["hyper", "hyper-util", "h2", "rustls", "reqwest",
 /// HTTP types, URLs and data formats: what the toolkit (ferry-core) must not carry.
 const HTTP_AND_DATA: &[&str] = &["http", "url", "csv", "serde_json"];
 
+/// What ferry-http's default features bring (decoders, the cookie jar and its `url`): a
+/// library that takes ferry-http without them must not get them some other way.
+const HTTP_EXTRAS: &[&str] = &["async-compression", "zstd-sys", "brotli", "cookie_store", "url"];
+
+/// How many crates the example library `paged-crawler` may list (`cargo tree -e normal`): what
+/// docs/LIBRARY_AUTHORS.md measured, so a dependency that creeps into the interface crates is
+/// noticed.
+const CRAWLER_BUDGET: usize = 40;
+
 /// tokio's features that start no runtime, no reactor and no timer: what hyper and h2 use.
 const TOKIO_WITHOUT_RUNTIME: &[&str] = &["bytes", "default", "io-util", "sync"];
 
@@ -92,6 +101,20 @@ const RULES: &[Rule] = &[
         forbidden: &[RUNTIMES, HTTP_STACKS],
         tolerated: &[],
         max_crates: None,
+    },
+    Rule {
+        package: "paged-crawler",
+        edges: "normal",
+        forbidden: &[RUNTIMES, HTTP_STACKS, HTTP_EXTRAS],
+        tolerated: &[],
+        max_crates: None,
+    },
+    Rule {
+        package: "paged-crawler",
+        edges: "normal",
+        forbidden: &[],
+        tolerated: &[],
+        max_crates: Some(CRAWLER_BUDGET),
     },
     Rule {
         package: "ferry-smol",

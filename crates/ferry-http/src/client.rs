@@ -81,6 +81,7 @@ impl<T: Transport, Tm: Timer> Client<T, Tm> {
 
     /// The client's cookie jar, when cookies are on
     /// ([`HttpSettings::with_cookie_store`], [`HttpSettings::with_cookie_jar`]).
+    #[cfg(feature = "cookies")]
     pub fn cookie_jar(&self) -> Option<&CookieJar> {
         self.shared.cookies.as_ref()
     }

@@ -52,6 +52,10 @@ use std::sync::Arc;
 mod body;
 mod builder_bodies;
 mod client;
+#[cfg(feature = "cookies")]
+mod cookies;
+#[cfg(not(feature = "cookies"))]
+#[path = "cookies_off.rs"]
 mod cookies;
 mod deadline;
 mod decode;
@@ -75,8 +79,11 @@ mod retry_rule;
 mod tests;
 #[cfg(test)]
 mod tests_bodies;
+#[cfg(all(test, feature = "cookies"))]
+mod tests_cookies;
 
 pub use client::Client;
+#[cfg(feature = "cookies")]
 pub use cookies::{CookieJar, InvalidCookie};
 pub use decode::{BodyLimitExceeded, BodySide, ContentCoding, DecompressError, WireEncoding};
 pub use error::HttpError;

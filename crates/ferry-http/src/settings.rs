@@ -47,12 +47,14 @@ pub struct HttpSettings {
     pool_idle_timeout: Duration,
     pool_max_idle_per_host: usize,
     root_certificates: Vec<Certificate>,
+    #[cfg(feature = "cookies")]
     cookies: Cookies,
     basic_auth: Option<HeaderValue>,
     decompression: bool,
 }
 
 /// Whether a client keeps cookies, and in which jar.
+#[cfg(feature = "cookies")]
 #[derive(Clone, Debug, Default)]
 pub(crate) enum Cookies {
     #[default]
@@ -77,6 +79,7 @@ impl Default for HttpSettings {
             pool_idle_timeout: Duration::from_secs(90),
             pool_max_idle_per_host: 64,
             root_certificates: Vec::new(),
+            #[cfg(feature = "cookies")]
             cookies: Cookies::Off,
             basic_auth: None,
             decompression: true,
@@ -182,6 +185,7 @@ impl HttpSettings {
         &self.root_certificates
     }
 
+    #[cfg(feature = "cookies")]
     /// Turns the cookie jar on (`true`) or off (`false`, the default). On, each client built
     /// from these settings keeps its own [`CookieJar`], which
     /// [`Client::cookie_jar`](super::Client::cookie_jar) returns; see
@@ -202,6 +206,7 @@ impl HttpSettings {
         self
     }
 
+    #[cfg(feature = "cookies")]
     /// Keeps cookies in `jar`, shared by every client built from these settings (and anyone
     /// else holding a clone of it).
     ///
@@ -217,11 +222,13 @@ impl HttpSettings {
         self
     }
 
+    #[cfg(feature = "cookies")]
     /// Whether clients built from these settings keep cookies.
     pub fn cookie_store(&self) -> bool {
         !matches!(self.cookies, Cookies::Off)
     }
 
+    #[cfg(feature = "cookies")]
     /// The jar a new client starts with: `None` when cookies are off, a fresh one per client,
     /// or the shared one.
     pub(crate) fn new_cookie_jar(&self) -> Option<CookieJar> {
@@ -230,6 +237,12 @@ impl HttpSettings {
             Cookies::PerClient => Some(CookieJar::new()),
             Cookies::Shared(jar) => Some(jar.clone()),
         }
+    }
+
+    /// Without the `cookies` feature no client keeps cookies.
+    #[cfg(not(feature = "cookies"))]
+    pub(crate) fn new_cookie_jar(&self) -> Option<CookieJar> {
+        None
     }
 
     /// Sends `Authorization: Basic ...` for `user` and `password` with every request that has
@@ -290,17 +303,18 @@ impl HttpSettings {
 
 impl fmt::Debug for HttpSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HttpSettings")
-            .field("connect_timeout", &self.connect_timeout)
+        let mut out = f.debug_struct("HttpSettings");
+        out.field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_redirects", &self.max_redirects)
             .field("user_agent", &self.user_agent)
             .field("pool_idle_timeout", &self.pool_idle_timeout)
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
-            .field("root_certificates", &self.root_certificates.len())
-            .field("cookies", &self.cookies)
-            .field("basic_auth", &self.basic_auth.as_ref().map(|_| "REDACTED"))
+            .field("root_certificates", &self.root_certificates.len());
+        #[cfg(feature = "cookies")]
+        out.field("cookies", &self.cookies);
+        out.field("basic_auth", &self.basic_auth.as_ref().map(|_| "REDACTED"))
             .field("decompression", &self.decompression)
             .finish()
     }

@@ -2,17 +2,34 @@
 //! `Content-Encoding`.
 
 use std::fmt;
+use std::sync::OnceLock;
 
-use http::HeaderMap;
 use http::header::CONTENT_ENCODING;
+use http::{HeaderMap, HeaderValue};
 
 /// The most codings one response may stack; a longer chain fails to read with
 /// [`is_decompress`](crate::HttpError::is_decompress) instead of building an unbounded
 /// pile of decoders.
 pub(crate) const MAX_CHAIN: usize = 3;
 
-/// What the client sends as `Accept-Encoding` when the request has none of its own.
-pub(crate) const ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
+/// What the client sends as `Accept-Encoding` when the request has none of its own: the
+/// codings this build decodes, in the order of preference; `None` when it decodes none.
+pub(crate) fn accept_encoding() -> Option<&'static HeaderValue> {
+    static VALUE: OnceLock<Option<HeaderValue>> = OnceLock::new();
+    VALUE
+        .get_or_init(|| {
+            let names: Vec<&str> = ContentCoding::ALL
+                .into_iter()
+                .filter(|coding| coding.is_compiled_in())
+                .map(ContentCoding::as_str)
+                .collect();
+            if names.is_empty() {
+                return None;
+            }
+            HeaderValue::from_str(&names.join(", ")).ok()
+        })
+        .as_ref()
+}
 
 /// A content coding the client decodes (RFC 9110 section 8.4.1, RFC 8878 for zstd).
 ///
@@ -42,6 +59,36 @@ pub enum ContentCoding {
 }
 
 impl ContentCoding {
+    /// Every coding, in the order `Accept-Encoding` lists them.
+    const ALL: [Self; 4] = [Self::Gzip, Self::Deflate, Self::Brotli, Self::Zstd];
+
+    /// Whether this build decodes the coding: each is a feature of `ferry-http` (`gzip`,
+    /// `deflate`, `brotli`, `zstd`, all on by default). A response in a coding that is not
+    /// compiled in is passed on as it came, with its `Content-Encoding`, and the coding is
+    /// not offered in `Accept-Encoding`.
+    ///
+    /// ```
+    /// use ferry_http::ContentCoding;
+    ///
+    /// assert_eq!(ContentCoding::Gzip.is_compiled_in(), cfg!(feature = "gzip"));
+    /// ```
+    pub const fn is_compiled_in(self) -> bool {
+        match self {
+            Self::Gzip => cfg!(feature = "gzip"),
+            Self::Deflate => cfg!(feature = "deflate"),
+            Self::Brotli => cfg!(feature = "brotli"),
+            Self::Zstd => cfg!(feature = "zstd"),
+        }
+    }
+
+    /// The `ferry-http` feature that compiles the coding's decoder in.
+    pub(crate) fn feature(self) -> &'static str {
+        match self {
+            Self::Brotli => "brotli",
+            other => other.as_str(),
+        }
+    }
+
     /// The coding named by `token` (case-insensitive), or `None` for one the client does not
     /// decode (including `identity`).
     pub fn from_token(token: &str) -> Option<Self> {
@@ -79,7 +126,7 @@ impl fmt::Display for ContentCoding {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Plan {
     /// Nothing to decode: no header, only `identity`, or a coding the client does not know
-    /// (then the body is passed on as it came, headers included).
+    /// or was built without (then the body is passed on as it came, headers included).
     PassThrough,
     /// Decode with these codings, in this order (the reverse of the header's, which lists
     /// them in the order they were applied).
@@ -100,8 +147,8 @@ pub(crate) fn plan(headers: &HeaderMap) -> Plan {
                 continue;
             }
             match ContentCoding::from_token(token) {
-                Some(coding) => codings.push(coding),
-                None => return Plan::PassThrough,
+                Some(coding) if coding.is_compiled_in() => codings.push(coding),
+                _ => return Plan::PassThrough,
             }
         }
     }
@@ -136,6 +183,12 @@ mod tests {
     }
 
     #[test]
+    #[cfg(all(
+        feature = "gzip",
+        feature = "deflate",
+        feature = "brotli",
+        feature = "zstd"
+    ))]
     fn codings_are_decoded_in_the_reverse_of_the_order_they_were_applied() {
         use ContentCoding::*;
         assert_eq!(plan(&headers(&["gzip"])), Plan::Decode(vec![Gzip]));
@@ -151,6 +204,33 @@ mod tests {
     }
 
     #[test]
+    fn accept_encoding_offers_exactly_the_codings_compiled_in() {
+        let offered = accept_encoding().map(|value| value.to_str().unwrap().to_owned());
+        let expected: Vec<&str> = [
+            (cfg!(feature = "gzip"), "gzip"),
+            (cfg!(feature = "deflate"), "deflate"),
+            (cfg!(feature = "brotli"), "br"),
+            (cfg!(feature = "zstd"), "zstd"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect();
+        if expected.is_empty() {
+            assert_eq!(offered, None);
+        } else {
+            assert_eq!(offered.as_deref(), Some(expected.join(", ").as_str()));
+        }
+        for coding in ContentCoding::ALL {
+            let planned = plan(&headers(&[coding.as_str()]));
+            if coding.is_compiled_in() {
+                assert_eq!(planned, Plan::Decode(vec![coding]));
+            } else {
+                assert_eq!(planned, Plan::PassThrough, "{coding} is not compiled in");
+            }
+        }
+    }
+
+    #[test]
     fn identity_and_unknown_codings_pass_through() {
         assert_eq!(plan(&HeaderMap::new()), Plan::PassThrough);
         assert_eq!(plan(&headers(&["identity"])), Plan::PassThrough);
@@ -159,6 +239,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "gzip")]
     fn long_chains_are_refused() {
         assert_eq!(
             plan(&headers(&["gzip, gzip, gzip, gzip"])),

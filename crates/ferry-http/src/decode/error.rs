@@ -56,6 +56,18 @@ pub struct DecompressError {
 }
 
 impl DecompressError {
+    /// A chain asked for a coding this build has no decoder for.
+    pub(crate) fn not_compiled_in(coding: ContentCoding) -> Self {
+        Self {
+            coding: Some(coding),
+            reason: format!(
+                "ferry-http was built without its `{}` feature",
+                coding.feature()
+            ),
+            source: None,
+        }
+    }
+
     pub(crate) fn corrupt(coding: ContentCoding, source: io::Error) -> Self {
         let reason = if source.kind() == io::ErrorKind::UnexpectedEof {
             "the compressed stream ends before its end".to_owned()

@@ -7,7 +7,8 @@
 //!
 //! - every request without an `Accept-Encoding` of its own (and without `Range`, whose byte
 //!   ranges would be of the compressed form) is sent with
-//!   `Accept-Encoding: gzip, deflate, br, zstd`;
+//!   `Accept-Encoding: gzip, deflate, br, zstd` (the codings this build decodes: each is a
+//!   crate feature, all on by default; see [`ContentCoding::is_compiled_in`]);
 //! - a response whose `Content-Encoding` names only codings of [`ContentCoding`] (and
 //!   `identity`) is decoded as it streams, a bounded chunk at a time: the body is never
 //!   held whole, however large or however well it compresses. Stacked codings
@@ -66,7 +67,7 @@ mod error;
 mod stream;
 
 use http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH, RANGE};
-use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http::{HeaderMap, Method, StatusCode};
 
 pub use coding::ContentCoding;
 pub use error::{BodyLimitExceeded, BodySide, DecompressError};
@@ -123,11 +124,11 @@ impl Response {
 
 /// Adds the default `Accept-Encoding` unless the request has one, or asks for a `Range`.
 pub(crate) fn add_accept_encoding(headers: &mut HeaderMap) {
+    let Some(value) = coding::accept_encoding() else {
+        return;
+    };
     if !headers.contains_key(ACCEPT_ENCODING) && !headers.contains_key(RANGE) {
-        headers.insert(
-            ACCEPT_ENCODING,
-            HeaderValue::from_static(coding::ACCEPT_ENCODING),
-        );
+        headers.insert(ACCEPT_ENCODING, value.clone());
     }
 }
 
