@@ -38,7 +38,13 @@ const HTTP_AND_DATA: &[&str] = &["http", "url", "csv", "serde_json"];
 
 /// What ferry-http's default features bring (decoders, the cookie jar and its `url`): a
 /// library that takes ferry-http without them must not get them some other way.
-const HTTP_EXTRAS: &[&str] = &["async-compression", "zstd-sys", "brotli", "cookie_store", "url"];
+const HTTP_EXTRAS: &[&str] = &[
+    "async-compression",
+    "zstd-sys",
+    "brotli",
+    "cookie_store",
+    "url",
+];
 
 /// How many crates the example library `paged-crawler` may list (`cargo tree -e normal`): what
 /// docs/LIBRARY_AUTHORS.md measured, so a dependency that creeps into the interface crates is

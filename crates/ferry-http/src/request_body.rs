@@ -296,7 +296,7 @@ pub enum RequestBodyError {
 }
 
 /// What a transport sees when a body stream fails; the first failure itself goes to the
-/// client through the [`FailureSlot`], whatever the transport's HTTP stack makes of this one.
+/// client through a slot it shares with the body, whatever the transport's HTTP stack makes of this one.
 #[derive(Debug, thiserror::Error)]
 #[error("the request body could not be sent (see the request's error)")]
 pub struct RequestBodyFailed(());
