@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use ferry_core::http::{HttpClient, HttpClientExt, HttpError, HttpSettings};
+use ferry_http::{HttpClient, HttpClientExt, HttpError, HttpSettings};
 use ferry_testserver::TestServer;
 use ferry_tokio::TokioHttpClient;
 use futures::StreamExt;

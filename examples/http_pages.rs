@@ -9,7 +9,7 @@
 //! cargo run --example http_pages
 //! ```
 
-use ferry_core::http::{HttpClient, HttpClientExt, HttpError, HttpSettings, Response};
+use ferry_http::{HttpClient, HttpClientExt, HttpError, HttpSettings, Response};
 use ferry_testserver::TestServer;
 use ferry_tokio::TokioHttpClient;
 use serde::Deserialize;

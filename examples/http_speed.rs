@@ -14,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use ferry_core::http::{HttpClientExt, HttpSettings, Transport};
+use ferry_http::{HttpClientExt, HttpSettings, Transport};
 use ferry_testserver::TestServer;
 use ferry_tokio::{TokioHttpClient, TokioTransport};
 use futures::StreamExt;

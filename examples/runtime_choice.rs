@@ -26,8 +26,8 @@
 
 use std::time::{Duration, Instant};
 
-use ferry_core::http::{HttpClient, HttpClientExt, HttpError, HttpSettings};
 use ferry_core::{Runtime, SpawnExt, TimerExt, map_concurrent};
+use ferry_http::{HttpClient, HttpClientExt, HttpError, HttpSettings};
 use ferry_mock::http::{MockHttp, Respond};
 use ferry_testserver::TestServer;
 use ferry_testserver::routes::item_json;

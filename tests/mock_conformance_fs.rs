@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use ferry_conformance::fs::FsEnv;
-use ferry_core::fs::FileSystem;
+use ferry_fs::FileSystem;
 use ferry_mock::{MemFs, MockRuntime};
 
 fn run_in_work_dir<F, Fut>(seed: u64, latency: Duration, body: F)

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ferry_conformance::http::HttpBackend;
-use ferry_core::http::HttpSettings;
+use ferry_http::HttpSettings;
 use ferry_mock::MockRuntime;
 use ferry_mock::http::{Latency, MockHttp};
 use ferry_testserver::routes::Routes;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_executor::Executor;
 use ferry_conformance::http::HttpBackend;
-use ferry_core::http::HttpSettings;
+use ferry_http::HttpSettings;
 use ferry_smol::{SmolHttpClient, SmolRuntime};
 
 struct Smol(SmolRuntime);

@@ -6,7 +6,7 @@ use std::future::Future;
 
 use ferry_conformance::fs::FsEnv;
 use ferry_conformance::resilience::{ResilienceEnv, shared_server_origin};
-use ferry_core::http::HttpSettings;
+use ferry_http::HttpSettings;
 use ferry_smol::{SmolFs, SmolHttpClient, SmolRuntime};
 
 fn in_temp_dir<F, Fut>(body: F)

@@ -10,7 +10,7 @@
 use std::future::Future;
 
 use ferry_conformance::http::HttpBackend;
-use ferry_core::http::HttpSettings;
+use ferry_http::HttpSettings;
 use ferry_smol::SmolRuntime;
 use ferry_smol::surf::SurfHttpClient;
 

@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use ferry_conformance::http::HttpBackend;
-use ferry_core::http::HttpSettings;
+use ferry_http::HttpSettings;
 use ferry_tokio::{TokioHttpClient, TokioRuntime};
 
 struct Tokio(TokioRuntime);

@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use ferry_conformance::resilience::{ResilienceEnv, shared_server_origin};
-use ferry_core::http::HttpSettings;
+use ferry_http::HttpSettings;
 use ferry_tokio::{TokioFs, TokioHttpClient, TokioRuntime};
 
 type Env = ResilienceEnv<TokioRuntime, TokioFs, TokioHttpClient>;

@@ -1,7 +1,10 @@
-//! The dependency rules: which crates may never appear in which dependency trees.
+//! The dependency rules: which crates may never appear in which dependency trees, and how
+//! many crates the interface crate may pull in.
 //!
-//! Architecture invariant: ferry-core depends on no runtime, and ferry-smol pulls in no tokio
-//! runtime. hyper 1.x (and h2 under it) depend on tokio's runtime-free parts, `sync` and
+//! Architecture invariant: no crate below the backends (ferry-rt, ferry-core, ferry-http,
+//! ferry-fs, ferry-pipeline) depends on a runtime; no HTTP stack (hyper, h2, rustls) appears
+//! below the backends; the toolkit (ferry-core) has no HTTP, URL, CSV or JSON crate; ferry-rt's
+//! normal tree stays within [`RT_BUDGET`] crates; and ferry-smol pulls in no tokio runtime. hyper 1.x (and h2 under it) depend on tokio's runtime-free parts, `sync` and
 //! `io-util`, whatever runtime drives them; those are tolerated in ferry-smol's tree, and any
 //! tokio feature beyond them (a scheduler, the reactor, timers) is not.
 //! These rules are what make "runs on any runtime" true; they are checked on the resolved
@@ -15,10 +18,23 @@ struct Rule {
     package: &'static str,
     /// Dependency kinds `cargo tree -e` looks at.
     edges: &'static str,
-    forbidden: &'static [&'static str],
+    /// Groups of crates that must not appear.
+    forbidden: &'static [&'static [&'static str]],
     /// Forbidden crates that may appear after all, with only these features enabled.
     tolerated: &'static [(&'static str, &'static [&'static str])],
+    /// The most crates (the package itself included) its tree may list.
+    max_crates: Option<usize>,
 }
+
+/// How many crates `cargo tree -e normal -p ferry-rt` may list, ferry-rt itself included: the
+/// promise to library authors that the interface crate costs them next to nothing.
+const RT_BUDGET: usize = 8;
+
+/// HTTP stacks: only the backends (and the test server) speak HTTP on the wire.
+const HTTP_STACKS: &[&str] = &["hyper", "hyper-util", "h2", "rustls", "reqwest", "surf"];
+
+/// HTTP types, URLs and data formats: what the toolkit (ferry-core) must not carry.
+const HTTP_AND_DATA: &[&str] = &["http", "url", "csv", "serde_json"];
 
 /// tokio's features that start no runtime, no reactor and no timer: what hyper and h2 use.
 const TOKIO_WITHOUT_RUNTIME: &[&str] = &["bytes", "default", "io-util", "sync"];
@@ -33,18 +49,56 @@ const RUNTIMES: &[&str] = &[
 ];
 
 const RULES: &[Rule] = &[
-    // Even ferry-core's tests must not lean on a runtime, so dev-dependencies count too.
+    // Even the tests of the crates below the backends must not lean on a runtime, so
+    // dev-dependencies count too.
+    Rule {
+        package: "ferry-rt",
+        edges: "normal,build,dev",
+        forbidden: &[RUNTIMES, HTTP_STACKS],
+        tolerated: &[],
+        max_crates: None,
+    },
+    Rule {
+        package: "ferry-rt",
+        edges: "normal",
+        forbidden: &[],
+        tolerated: &[],
+        max_crates: Some(RT_BUDGET),
+    },
     Rule {
         package: "ferry-core",
         edges: "normal,build,dev",
-        forbidden: RUNTIMES,
+        forbidden: &[RUNTIMES, HTTP_STACKS, HTTP_AND_DATA],
         tolerated: &[],
+        max_crates: None,
+    },
+    Rule {
+        package: "ferry-http",
+        edges: "normal,build,dev",
+        forbidden: &[RUNTIMES, HTTP_STACKS],
+        tolerated: &[],
+        max_crates: None,
+    },
+    Rule {
+        package: "ferry-fs",
+        edges: "normal,build,dev",
+        forbidden: &[RUNTIMES, HTTP_STACKS],
+        tolerated: &[],
+        max_crates: None,
+    },
+    Rule {
+        package: "ferry-pipeline",
+        edges: "normal,build,dev",
+        forbidden: &[RUNTIMES, HTTP_STACKS],
+        tolerated: &[],
+        max_crates: None,
     },
     Rule {
         package: "ferry-smol",
         edges: "normal,build",
-        forbidden: &["tokio"],
+        forbidden: &[&["tokio"]],
         tolerated: &[("tokio", TOKIO_WITHOUT_RUNTIME)],
+        max_crates: None,
     },
 ];
 
@@ -58,7 +112,23 @@ pub(crate) fn check_all() -> Result<(), String> {
                 rule.package
             ),
             Some(crates) => {
-                let found = forbidden_in(&crates, rule.forbidden, rule.tolerated);
+                if let Some(max) = rule.max_crates {
+                    let count = distinct_crates(&crates);
+                    if count > max {
+                        broken.push(format!(
+                            "{} lists {count} crates with edges {}, more than its budget of {max}",
+                            rule.package, rule.edges
+                        ));
+                    } else {
+                        println!(
+                            "deps: {} lists {count} crates with edges {} (budget {max})",
+                            rule.package, rule.edges
+                        );
+                    }
+                    continue;
+                }
+                let forbidden = rule.forbidden.concat();
+                let found = forbidden_in(&crates, &forbidden, rule.tolerated);
                 if found.is_empty() {
                     let tolerated: Vec<String> = rule
                         .tolerated
@@ -70,7 +140,7 @@ pub(crate) fn check_all() -> Result<(), String> {
                     println!(
                         "deps: {} is free of {}{}",
                         rule.package,
-                        rule.forbidden.join(", "),
+                        forbidden.join(", "),
                         tolerated.concat()
                     );
                 } else {
@@ -146,6 +216,14 @@ fn crate_names(tree: &str) -> Vec<TreeCrate> {
         .collect()
 }
 
+/// How many different crates a tree lists (a crate reached by several paths counts once).
+fn distinct_crates(crates: &[TreeCrate]) -> usize {
+    let mut names: Vec<&str> = crates.iter().map(|krate| krate.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names.len()
+}
+
 /// The forbidden crates in `crates`, except tolerated ones that enable only allowed features.
 fn forbidden_in(
     crates: &[TreeCrate],
@@ -177,6 +255,54 @@ fn forbidden_in(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The crates below the backends: none of them may name a runtime or an HTTP stack.
+    const INTERFACE_CRATES: &[&str] = &[
+        "ferry-rt",
+        "ferry-core",
+        "ferry-http",
+        "ferry-fs",
+        "ferry-pipeline",
+    ];
+
+    #[test]
+    fn every_crate_below_the_backends_forbids_runtimes_and_http_stacks() {
+        for package in INTERFACE_CRATES {
+            let rule = RULES
+                .iter()
+                .find(|rule| rule.package == *package && rule.max_crates.is_none())
+                .unwrap_or_else(|| panic!("{package} has no dependency rule"));
+            assert!(rule.edges.contains("dev"), "{package}: tests count too");
+            assert!(
+                rule.forbidden.contains(&RUNTIMES),
+                "{package} allows runtimes"
+            );
+            assert!(
+                rule.forbidden.contains(&HTTP_STACKS),
+                "{package} allows HTTP stacks"
+            );
+        }
+    }
+
+    #[test]
+    fn the_toolkit_forbids_http_url_csv_and_json() {
+        let rule = RULES
+            .iter()
+            .find(|rule| rule.package == "ferry-core")
+            .expect("ferry-core has a rule");
+        assert!(rule.forbidden.contains(&HTTP_AND_DATA));
+        for krate in ["http", "url", "csv", "serde_json"] {
+            assert!(HTTP_AND_DATA.contains(&krate), "{krate}");
+        }
+    }
+
+    #[test]
+    fn a_crate_reached_twice_counts_once_against_a_budget() {
+        let crates = crate_names(
+            "ferry-rt v0.1.0 (/x)\npin-project-lite v0.2.16\npin-project-lite v0.2.16\n",
+        );
+        assert_eq!(distinct_crates(&crates), 2);
+    }
 
     #[test]
     fn finds_a_forbidden_crate_in_tree_output() {

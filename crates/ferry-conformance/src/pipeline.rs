@@ -10,11 +10,11 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferry_core::pipeline::{
+use ferry_core::{ConcurrencyLimit, SpawnExt};
+use ferry_pipeline::{
     Enrich, FailurePolicy, Pipeline, PipelineContext, ReadCsv, ReadJsonLines, WriteJsonLines,
     WriteStyle,
 };
-use ferry_core::{ConcurrencyLimit, SpawnExt};
 use serde::{Deserialize, Serialize};
 
 use crate::fs::{FsEnv, TestFs};

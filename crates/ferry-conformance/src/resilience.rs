@@ -10,18 +10,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use ferry_core::download::{DownloadError, Downloader};
-use ferry_core::fs::FileSystemExt;
-use ferry_core::http::{
-    Attempts, HostPolicy, HttpClient, HttpClientExt, HttpError, Request, ResilientClient,
-};
-use ferry_core::paginate::{CursorPages, LinkPages, PageNumbers};
-use ferry_core::pipeline::{
-    Enrich, FailurePolicy, Pipeline, PipelineContext, ReadCsv, ReadJsonLines, WriteJsonLines,
-};
 use ferry_core::rate_limit::Quota;
 use ferry_core::retry::{Backoff, RetryPolicy};
 use ferry_core::{ConcurrencyLimit, SpawnExt};
+use ferry_fs::FileSystemExt;
+use ferry_http::paginate::{CursorPages, LinkPages, PageNumbers};
+use ferry_http::{
+    Attempts, HostPolicy, HttpClient, HttpClientExt, HttpError, Request, ResilientClient,
+};
+use ferry_pipeline::download::{DownloadError, Downloader};
+use ferry_pipeline::{
+    Enrich, FailurePolicy, Pipeline, PipelineContext, ReadCsv, ReadJsonLines, WriteJsonLines,
+};
 use ferry_testserver::TestServer;
 use ferry_testserver::routes::{file_content, item_price, pattern_bytes};
 use futures::TryStreamExt;

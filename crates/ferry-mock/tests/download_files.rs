@@ -7,12 +7,12 @@ mod layer_support;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ferry_core::download::{DownloadError, Downloader};
-use ferry_core::fs::{FileSystem, FileSystemExt};
-use ferry_core::http::{HostPolicy, ResilientClient};
 use ferry_core::retry::{Backoff, RetryPolicy};
 use ferry_core::{ConcurrencyLimit, Timer, timeout};
+use ferry_fs::{FileSystem, FileSystemExt};
+use ferry_http::{HostPolicy, ResilientClient};
 use ferry_mock::{InjectedFault, MemFs, MockRuntime};
+use ferry_pipeline::download::{DownloadError, Downloader};
 use layer_support::{FakeClient, Reply};
 
 const DIR: &str = "/downloads";

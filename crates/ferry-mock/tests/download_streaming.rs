@@ -4,11 +4,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use ferry_core::download::{DownloadError, Downloader};
-use ferry_core::fs::{FileSystem, FileSystemExt};
 use ferry_core::{Timer, timeout};
+use ferry_fs::{FileSystem, FileSystemExt};
 use ferry_mock::MemFs;
 use ferry_mock::http::{MockHttp, Respond};
+use ferry_pipeline::download::{DownloadError, Downloader};
 use http::Method;
 
 fn ms(n: u64) -> Duration {

@@ -18,9 +18,9 @@ use http::Method;
 mod items_api {
     use std::time::{Duration, SystemTime};
 
-    use ferry_core::http::{HttpClient, HttpClientExt, HttpError};
     use ferry_core::retry::{Retried, RetryDecision, RetryError, RetryPolicy};
     use ferry_core::{RateLimiter, Timer};
+    use ferry_http::{HttpClient, HttpClientExt, HttpError};
     use serde_json::Value;
 
     /// Fetches items one request at a time under the API's rate limit, retrying what may

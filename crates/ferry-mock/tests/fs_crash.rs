@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use ferry_core::fs::{FileSystem, FileSystemExt, WriteMode};
 use ferry_core::{SpawnExt, Timer};
+use ferry_fs::{FileSystem, FileSystemExt, WriteMode};
 use ferry_mock::{InjectedFault, MemFs};
 use futures::io::AsyncWriteExt;
 
@@ -209,7 +209,7 @@ fn synced_file_and_directory_survive_and_later_unsynced_changes_roll_back() {
         assert!(!fs.exists("/a/log").await.expect("exists"));
         assert!(!fs.exists("/a/new").await.expect("exists"));
         let error = writer.write_all(b"late").await.expect_err("writer is dead");
-        let error = ferry_core::fs::FsError::new(ferry_core::fs::FsOp::Write, "/a/b/log", error);
+        let error = ferry_fs::FsError::new(ferry_fs::FsOp::Write, "/a/b/log", error);
         assert_eq!(InjectedFault::of(&error), Some(&InjectedFault::Crashed));
     });
 }

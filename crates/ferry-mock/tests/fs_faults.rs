@@ -5,7 +5,7 @@
 use std::io::ErrorKind;
 use std::path::Path;
 
-use ferry_core::fs::{FileSystem, FileSystemExt, FsOp, WriteMode};
+use ferry_fs::{FileSystem, FileSystemExt, FsOp, WriteMode};
 use ferry_mock::{InjectedFault, MemFs};
 use futures::io::AsyncWriteExt;
 

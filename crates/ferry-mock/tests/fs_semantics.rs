@@ -5,7 +5,7 @@
 use std::io::ErrorKind;
 use std::path::Path;
 
-use ferry_core::fs::{FileSystem, FileSystemExt, WriteMode};
+use ferry_fs::{FileSystem, FileSystemExt, WriteMode};
 use ferry_mock::MemFs;
 use futures::executor::block_on;
 use futures::io::{AsyncReadExt, AsyncWriteExt};
@@ -26,7 +26,7 @@ async fn sample() -> MemFs {
 fn files_used_as_directories_and_directories_as_files_fail_with_the_kinds_std_gives() {
     block_on(async {
         let fs = sample().await;
-        let kind = |result: Result<(), ferry_core::fs::FsError>| result.expect_err("fails").kind();
+        let kind = |result: Result<(), ferry_fs::FsError>| result.expect_err("fails").kind();
         assert_eq!(
             kind(fs.read(p("/d")).await.map(drop)),
             ErrorKind::IsADirectory
@@ -74,7 +74,7 @@ fn files_used_as_directories_and_directories_as_files_fail_with_the_kinds_std_gi
 fn rename_follows_posix_rules_for_files_and_directories() {
     block_on(async {
         let fs = sample().await;
-        let kind = |result: Result<(), ferry_core::fs::FsError>| result.expect_err("fails").kind();
+        let kind = |result: Result<(), ferry_fs::FsError>| result.expect_err("fails").kind();
         assert_eq!(
             kind(fs.rename(p("/d/f"), p("/d/sub")).await),
             ErrorKind::IsADirectory

@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use ferry_core::fs::{FileSystem, FileSystemExt, WriteMode};
 use ferry_core::{Clock, SpawnExt, Timer};
+use ferry_fs::{FileSystem, FileSystemExt, WriteMode};
 use ferry_mock::{MemFs, TraceEvent, TraceKind};
 use futures::io::AsyncWriteExt;
 

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use ferry_core::http::{HttpClient, HttpClientExt, HttpSettings, Request, RetryAfter};
 use ferry_core::{SpawnExt, timeout};
+use ferry_http::{HttpClient, HttpClientExt, HttpSettings, Request, RetryAfter};
 use ferry_mock::http::{Latency, MockHttp, NoRouteMatched, Respond};
 use ferry_mock::{Builder, TraceKind};
 use futures::StreamExt;

@@ -5,9 +5,9 @@ mod layer_support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferry_core::http::{HostPolicy, HttpClientExt, ResilientClient};
 use ferry_core::rate_limit::Quota;
 use ferry_core::{ConcurrencyLimit, SpawnExt, Timer, gather};
+use ferry_http::{HostPolicy, HttpClientExt, ResilientClient};
 use ferry_mock::MockRuntime;
 use layer_support::{FakeClient, Reply};
 

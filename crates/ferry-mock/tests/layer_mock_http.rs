@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use ferry_core::http::{Attempts, HostPolicy, HttpClientExt, ResilientClient};
 use ferry_core::retry::{Backoff, Jitter, RetryPolicy};
+use ferry_http::{Attempts, HostPolicy, HttpClientExt, ResilientClient};
 use ferry_mock::http::{MockHttp, Respond};
 use http::Method;
 

@@ -5,8 +5,8 @@ mod layer_support;
 
 use std::time::Duration;
 
-use ferry_core::http::{Attempts, HostPolicy, HttpClientExt, ResilientClient};
 use ferry_core::retry::{Backoff, Jitter, RetryPolicy};
+use ferry_http::{Attempts, HostPolicy, HttpClientExt, ResilientClient};
 use ferry_mock::MockRuntime;
 use layer_support::{FakeClient, Reply};
 

@@ -6,9 +6,9 @@ mod layer_support;
 use std::time::Duration;
 
 use ferry_core::Timer;
-use ferry_core::http::{HostPolicy, HttpClientExt, Request, ResilientClient};
-use ferry_core::paginate::{CursorPages, LinkPages, PageError, PageNumbers};
 use ferry_core::retry::{Backoff, RetryPolicy};
+use ferry_http::paginate::{CursorPages, LinkPages, PageError, PageNumbers};
+use ferry_http::{HostPolicy, HttpClientExt, Request, ResilientClient};
 use ferry_mock::MockRuntime;
 use futures::{StreamExt, TryStreamExt};
 use layer_support::{FakeClient, Reply};
@@ -53,7 +53,7 @@ fn numbered(rt: &MockRuntime, delay: Duration) -> FakeClient {
     })
 }
 
-fn page_request(page: u64) -> Result<Request, ferry_core::http::HttpError> {
+fn page_request(page: u64) -> Result<Request, ferry_http::HttpError> {
     Request::get("http://api.test/pages")
         .query([("page", page.to_string())])
         .build()

@@ -1,7 +1,7 @@
 //! Pipelines on the mock backend: with a known latency per record and a concurrency limit,
 //! virtual time is exact, and so are each step's timing and the progress rate.
 
-#[path = "../../ferry-core/tests/pipeline_support/mod.rs"]
+#[path = "../../ferry-pipeline/tests/pipeline_support/mod.rs"]
 mod pipeline_support;
 
 use std::convert::Infallible;
@@ -10,12 +10,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ferry_core::pipeline::{
+use ferry_core::{ConcurrencyLimit, Timer, timeout};
+use ferry_mock::MockRuntime;
+use ferry_pipeline::{
     Batch, Enrich, FailurePolicy, Pipeline, PipelineContext, Progress, ProgressThrottle, ReadCsv,
     ReadJsonLines, RunId, WriteJsonLines,
 };
-use ferry_core::{ConcurrencyLimit, Timer, timeout};
-use ferry_mock::MockRuntime;
 use pipeline_support::MemFs;
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
@@ -302,7 +302,7 @@ fn a_streaming_chain_takes_exactly_the_latency_times_the_waves() {
             lookup(rt.clone(), gauge.clone()),
         );
         let write = WriteJsonLines::new("write", fs.clone(), "out.jsonl")
-            .style(ferry_core::pipeline::WriteStyle::Streaming);
+            .style(ferry_pipeline::WriteStyle::Streaming);
         let ctx = PipelineContext::new(rt.clone());
 
         let orders = read.stream("orders.jsonl", &ctx);

@@ -7,9 +7,10 @@ use std::time::{Duration, SystemTime};
 
 use ferry_core::retry::{
     Backoff, GiveUpReason, Jitter, RetryBudget, RetryDecision, RetryPolicy, Retryable,
-    classify_retryable, parse_retry_after, retry,
+    classify_retryable, retry,
 };
 use ferry_core::{Timer, timeout};
+use ferry_http::parse_retry_after;
 use ferry_mock::MockRuntime;
 
 fn ms(n: u64) -> Duration {

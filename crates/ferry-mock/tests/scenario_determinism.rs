@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferry_core::fs::FileSystem;
-use ferry_core::http::{HttpClientExt, HttpError};
 use ferry_core::retry::{Backoff, Jitter, RetryDecision, RetryPolicy};
 use ferry_core::{SpawnExt, Timer, timeout};
+use ferry_fs::FileSystem;
+use ferry_http::{HttpClientExt, HttpError};
 use ferry_mock::http::{Latency, MockHttp, Respond};
 use ferry_mock::{Builder, MemFs, MockRuntime, TraceEvent};
 use http::Method;

@@ -1,11 +1,11 @@
-//! [`SmolFs`]: ferry's [`FileSystem`](ferry_core::fs::FileSystem) on the `blocking` crate's
+//! [`SmolFs`]: ferry's [`FileSystem`](ferry_fs::FileSystem) on the `blocking` crate's
 //! thread pool.
 
 use std::fs::File;
 
 use blocking::Unblock;
-use ferry_core::fs::{StdFileStreams, StdFs};
 use ferry_core::rt::{BlockingTask, RawJoinHandle, SpawnBlocking};
+use ferry_fs::{StdFileStreams, StdFs};
 
 use crate::SmolRuntime;
 use crate::task::SmolTask;
@@ -15,7 +15,7 @@ use crate::task::SmolTask;
 /// pipeline with many files open; this matches the tokio backend's buffer.
 const STREAM_BUFFER: usize = 128 * 1024;
 
-/// ferry's [`FileSystem`](ferry_core::fs::FileSystem) on smol's crates: each operation is one
+/// ferry's [`FileSystem`](ferry_fs::FileSystem) on smol's crates: each operation is one
 /// job on the [`blocking`] thread pool, running `std::fs` (ferry-core's [`StdFs`] on this
 /// pool).
 ///
@@ -31,7 +31,7 @@ const STREAM_BUFFER: usize = 128 * 1024;
 /// await its futures. Dropping a future before its job has started keeps the job from running.
 ///
 /// ```
-/// use ferry_core::fs::{FileSystem, FileSystemExt};
+/// use ferry_fs::{FileSystem, FileSystemExt};
 /// use ferry_smol::SmolFs;
 ///
 /// let dir = tempfile::tempdir().unwrap();
@@ -63,7 +63,7 @@ impl SmolRuntime {
     }
 }
 
-ferry_core::__forward_file_system!([] SmolFs => |fs| &fs.0);
+ferry_fs::__forward_file_system!([] SmolFs => |fs| &fs.0);
 
 /// What [`StdFs`] runs on: the [`blocking`] pool, and files behind [`Unblock`] as streams.
 #[derive(Debug, Clone, Copy, Default)]

@@ -17,7 +17,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use ferry_core::fs::{FileSystem, FileSystemExt};
+//! use ferry_fs::{FileSystem, FileSystemExt};
 //! use ferry_core::{SpawnExt, TimerExt};
 //!
 //! let dir = tempfile::tempdir().unwrap();

@@ -1,7 +1,7 @@
 //! Building a `SmolHttpClient`: bad root certificates are typed errors, the second of two is
 //! named by its index, and no executor needs to run to build one.
 
-use ferry_core::http::{Certificate, HttpSettings};
+use ferry_http::{Certificate, HttpSettings};
 use ferry_smol::{HttpClientBuildError, SmolHttpClient, SmolRuntime};
 
 #[test]

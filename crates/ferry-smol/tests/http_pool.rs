@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_executor::Executor;
 use ferry_core::Timer;
-use ferry_core::http::{Certificate, HttpClientExt, HttpSettings};
+use ferry_http::{Certificate, HttpClientExt, HttpSettings};
 use ferry_smol::SmolRuntime;
 use ferry_testserver::TestServer;
 

@@ -1,4 +1,4 @@
-//! [`TokioFs`]: ferry's [`FileSystem`](ferry_core::fs::FileSystem) on tokio's blocking thread
+//! [`TokioFs`]: ferry's [`FileSystem`](ferry_fs::FileSystem) on tokio's blocking thread
 //! pool.
 
 use std::fs::File;
@@ -6,8 +6,8 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use ferry_core::fs::{StdFileStreams, StdFs};
 use ferry_core::rt::{BlockingTask, RawJoinHandle, SpawnBlocking};
+use ferry_fs::{StdFileStreams, StdFs};
 use tokio::io::{AsyncRead as _, AsyncWrite as _, BufReader, BufWriter, ReadBuf};
 use tokio::runtime::Handle;
 
@@ -17,7 +17,7 @@ use crate::TokioRuntime;
 /// (unless the caller's own buffer is larger), instead of one trip per small read or write.
 const STREAM_BUFFER: usize = 128 * 1024;
 
-/// ferry's [`FileSystem`](ferry_core::fs::FileSystem) on a tokio runtime: each operation is
+/// ferry's [`FileSystem`](ferry_fs::FileSystem) on a tokio runtime: each operation is
 /// one job on tokio's blocking thread pool, running `std::fs` (ferry-core's [`StdFs`] on this
 /// runtime).
 ///
@@ -30,7 +30,7 @@ const STREAM_BUFFER: usize = 128 * 1024;
 /// runtime or not. Dropping a future before its job has started keeps the job from running.
 ///
 /// ```
-/// use ferry_core::fs::{FileSystem, FileSystemExt};
+/// use ferry_fs::{FileSystem, FileSystemExt};
 /// use ferry_tokio::TokioRuntime;
 ///
 /// let tokio = tokio::runtime::Builder::new_current_thread().build().unwrap();
@@ -72,7 +72,7 @@ impl TokioRuntime {
     }
 }
 
-ferry_core::__forward_file_system!([] TokioFs => |fs| &fs.0);
+ferry_fs::__forward_file_system!([] TokioFs => |fs| &fs.0);
 
 /// What [`StdFs`] runs on: tokio's blocking pool, and tokio files as streams.
 #[derive(Debug, Clone)]

@@ -1,6 +1,6 @@
 //! Building a `TokioHttpClient` from settings: bad root certificates are typed errors.
 
-use ferry_core::http::{Certificate, HttpSettings};
+use ferry_http::{Certificate, HttpSettings};
 use ferry_tokio::{HttpClientBuildError, TokioRuntime};
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -3,7 +3,7 @@
 
 use std::error::Error as StdError;
 
-use ferry_core::http::{TransportError, TransportErrorKind};
+use ferry_http::{TransportError, TransportErrorKind};
 
 /// Whether some error in `error`'s source chain satisfies `check`.
 ///
@@ -61,7 +61,7 @@ pub fn is_hyper_timeout(error: &(dyn StdError + 'static)) -> bool {
 /// [`Connect`](TransportErrorKind::Connect).
 ///
 /// ```
-/// use ferry_core::http::TransportErrorKind;
+/// use ferry_http::TransportErrorKind;
 /// use ferry_wire::classify::connect_error_kind;
 ///
 /// let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);

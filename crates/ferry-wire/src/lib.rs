@@ -6,14 +6,14 @@
 //! - [`tls_config`]: the rustls client configuration for [`HttpSettings`] (ring provider,
 //!   the Mozilla roots from `webpki-roots` plus the settings' extra roots, safe defaults).
 //! - [`classify`]: turning hyper, rustls and I/O errors into ferry's
-//!   [`TransportErrorKind`](ferry_core::http::TransportErrorKind)s.
+//!   [`TransportErrorKind`](ferry_http::TransportErrorKind)s.
 //!
 //! It is a crate of its own rather than a module of ferry-core so that ferry-core stays free of
-//! rustls and hyper: users who bring their own [`Transport`](ferry_core::http::Transport) (or
+//! rustls and hyper: users who bring their own [`Transport`](ferry_http::Transport) (or
 //! only mock HTTP) do not compile a TLS stack.
 //!
 //! ```
-//! use ferry_core::http::HttpSettings;
+//! use ferry_http::HttpSettings;
 //!
 //! let config = ferry_wire::tls_config(&HttpSettings::default()).unwrap();
 //! assert!(config.alpn_protocols.is_empty());
@@ -25,4 +25,4 @@ mod tls;
 pub use tls::{ALPN_H2_AND_HTTP1, TlsConfigError, tls_config};
 
 #[cfg(doc)]
-use ferry_core::http::HttpSettings;
+use ferry_http::HttpSettings;

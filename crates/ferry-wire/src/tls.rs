@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ferry_core::http::{CertificateEncoding, HttpSettings, InvalidCertificate};
+use ferry_http::{CertificateEncoding, HttpSettings, InvalidCertificate};
 use rustls::RootCertStore;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
@@ -35,7 +35,7 @@ pub enum TlsConfigError {
 /// (a PEM entry with no certificate in it counts as invalid).
 ///
 /// ```
-/// use ferry_core::http::{Certificate, HttpSettings};
+/// use ferry_http::{Certificate, HttpSettings};
 /// use ferry_wire::{TlsConfigError, tls_config};
 ///
 /// let settings = HttpSettings::default().add_root_certificate(Certificate::from_pem("nonsense"));
@@ -73,7 +73,7 @@ pub fn tls_config(settings: &HttpSettings) -> Result<rustls::ClientConfig, TlsCo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ferry_core::http::Certificate;
+    use ferry_http::Certificate;
 
     #[test]
     fn default_settings_trust_the_webpki_roots() {

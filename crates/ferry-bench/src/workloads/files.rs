@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ferry_core::fs::{FileSystem, FileSystemExt};
+use ferry_fs::{FileSystem, FileSystemExt};
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use ferry_core::http::{HttpClient, HttpClientExt, HttpSettings};
+use ferry_http::{HttpClient, HttpClientExt, HttpSettings};
 use futures::{StreamExt, TryStreamExt};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;

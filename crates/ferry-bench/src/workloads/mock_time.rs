@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use ferry_core::Timer;
-use ferry_core::http::HttpClientExt;
+use ferry_http::HttpClientExt;
 use ferry_mock::MockRuntime;
 use ferry_mock::http::{MockHttp, Respond};
 use futures::StreamExt;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use ferry_core::SpawnExt;
-use ferry_core::fs::{FileSystemExt, FsOp};
+use ferry_fs::{FileSystemExt, FsOp};
 
 use super::{FsEnv, TestFs, assert_names_path, names, temp_files};
 use crate::runtime::TestRuntime;

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::ErrorKind;
 
-use ferry_core::fs::{FileSystemExt, FsOp};
+use ferry_fs::{FileSystemExt, FsOp};
 
 use super::{FsEnv, TestFs, assert_names_path, names};
 use crate::runtime::TestRuntime;

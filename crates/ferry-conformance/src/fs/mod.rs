@@ -21,7 +21,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ferry_core::fs::{FileSystem, FileSystemExt, FsError, FsOp, WriteMode, is_atomic_temp_name};
+use ferry_fs::{FileSystem, FileSystemExt, FsError, FsOp, WriteMode, is_atomic_temp_name};
 use futures::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::runtime::TestRuntime;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use ferry_core::Clock;
-use ferry_core::http::{HttpClientExt, HttpSettings};
+use ferry_http::{HttpClientExt, HttpSettings};
 use ferry_testserver::routes::pattern_bytes;
 use futures::StreamExt;
 use serde_json::Value;

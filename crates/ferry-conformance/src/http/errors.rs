@@ -1,7 +1,7 @@
 //! Cases for failures before a response: refused connections, bad URLs, and secrets kept out
 //! of what errors show.
 
-use ferry_core::http::{HttpClient, HttpClientExt, HttpError, Request};
+use ferry_http::{HttpClient, HttpClientExt, HttpError, Request};
 use http::Method;
 
 use super::{HttpBackend, default_client};

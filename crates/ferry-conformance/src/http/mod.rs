@@ -11,7 +11,7 @@
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ferry_core::http::{HttpClient, HttpClientExt, HttpSettings};
+use ferry_http::{HttpClient, HttpClientExt, HttpSettings};
 use ferry_testserver::TestServer;
 use serde_json::Value;
 

@@ -1,7 +1,7 @@
 //! Cases that need a real server on real sockets: TLS with the test CA and keep-alive
 //! connection reuse. Only real backends run them ([`http_network_suite!`](crate::http_network_suite)).
 
-use ferry_core::http::{Certificate, HttpClientExt, HttpSettings};
+use ferry_http::{Certificate, HttpClientExt, HttpSettings};
 use ferry_testserver::TestServer;
 use ferry_testserver::routes::item_json;
 use http::Version;

@@ -1,6 +1,6 @@
 //! Cases for redirects: chains, loops, refused schemes, 303, and credentials across origins.
 
-use ferry_core::http::{HttpClientExt, HttpSettings};
+use ferry_http::{HttpClientExt, HttpSettings};
 use ferry_testserver::routes::item_json;
 use http::StatusCode;
 use serde_json::Value;

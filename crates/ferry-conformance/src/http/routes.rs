@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use ferry_core::Clock;
-use ferry_core::http::{HttpClientExt, RetryAfter};
+use ferry_http::{HttpClientExt, RetryAfter};
 use ferry_testserver::routes::{file_content, item_json};
 use futures::StreamExt;
 use http::StatusCode;
@@ -70,7 +70,7 @@ pub async fn cursor_pages_cover_every_item_once<B: HttpBackend>(backend: B) {
 }
 
 /// The URL of `rel="next"` in a `Link` header.
-fn next_link(response: &ferry_core::http::Response) -> Option<String> {
+fn next_link(response: &ferry_http::Response) -> Option<String> {
     let link = response.headers().get(http::header::LINK)?.to_str().ok()?;
     link.split(',').find_map(|part| {
         let (target, params) = part.split_once(';')?;

@@ -3,7 +3,7 @@
 use std::error::Error;
 use std::fmt;
 
-use crate::panic::Panicked;
+use crate::rt::Panicked;
 
 /// Why one future in a [`gather_settled`](super::gather_settled) produced no value: it
 /// returned an error, or it panicked.

@@ -16,7 +16,7 @@ use pin_project_lite::pin_project;
 use super::driver::Gathering;
 use super::{ItemError, Settled};
 use crate::limit::{ConcurrencyLimit, InvalidLimit};
-use crate::panic::Panicked;
+use crate::rt::Panicked;
 
 /// The constructor, the limit methods, `Unpin`, `Debug` and `FusedFuture`, the same on the
 /// three gather futures.

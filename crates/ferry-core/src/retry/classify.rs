@@ -72,10 +72,8 @@ pub fn classify_retryable<E: Retryable + ?Sized>(error: &E) -> RetryDecision {
 }
 
 /// A timed-out attempt is worth another try: the next one may be faster. (For HTTP, where a
-/// timed-out request may have reached the server, [`HttpRetryRule::for_transport`] also
-/// looks at the method.)
-///
-/// [`HttpRetryRule::for_transport`]: super::HttpRetryRule::for_transport
+/// timed-out request may have reached the server, `ferry_http::HttpRetryRule::for_transport`
+/// also looks at the method.)
 impl Retryable for crate::timeout::Elapsed {
     fn is_retryable(&self) -> bool {
         true

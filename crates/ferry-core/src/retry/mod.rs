@@ -8,8 +8,8 @@
 //! - [`retry`] runs an async operation under a policy. A classifier decides, per error:
 //!   [`RetryDecision::DontRetry`], [`Retry`](RetryDecision::Retry) after the backoff's delay, or
 //!   [`RetryAfter`](RetryDecision::RetryAfter) a server's hint. Errors that implement
-//!   [`Retryable`] use [`classify_retryable`]; [`HttpRetryRule`] and [`parse_retry_after`]
-//!   are the HTTP defaults.
+//!   [`Retryable`] use [`classify_retryable`]; the HTTP defaults (`HttpRetryRule`,
+//!   `parse_retry_after`) live in `ferry-http`, beside the client they classify.
 //! - The outcome counts attempts ([`Retried`], [`RetryError`]); every attempt runs in a
 //!   `retry_attempt` tracing span and its end is a tracing event with the delay and reason.
 //!
@@ -21,7 +21,6 @@ mod budget;
 mod classify;
 mod error;
 mod future;
-mod http;
 mod policy;
 mod random;
 
@@ -30,7 +29,6 @@ pub use budget::{InvalidBudget, RetryBudget};
 pub use classify::{RetryDecision, Retryable, classify_retryable};
 pub use error::{GiveUpReason, Retried, RetryError};
 pub use future::Retry;
-pub use http::{HttpRetryRule, TransportFailure, parse_retry_after};
 pub use policy::RetryPolicy;
 pub use random::{RandomSource, SplitMix64};
 

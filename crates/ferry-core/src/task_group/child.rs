@@ -10,7 +10,7 @@ use event_listener::Event;
 use futures_util::FutureExt;
 use futures_util::future::{Either, select};
 
-use crate::panic::Panicked;
+use crate::rt::Panicked;
 
 /// Raised by the first child to fail, so that its siblings stop at once, whether or not
 /// anyone is awaiting the group's `join` yet.

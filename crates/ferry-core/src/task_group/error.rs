@@ -3,7 +3,7 @@
 use std::error::Error;
 use std::fmt;
 
-use crate::panic::Panicked;
+use crate::rt::Panicked;
 
 /// Why one child of a [`TaskGroup`](super::TaskGroup) produced no value.
 #[derive(Debug, Clone, PartialEq, Eq)]

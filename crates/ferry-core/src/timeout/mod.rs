@@ -6,10 +6,12 @@
 
 mod deadline;
 mod error;
+mod ext;
 mod future;
 
 pub use deadline::Deadline;
 pub use error::Elapsed;
+pub use ext::TimerExt;
 pub use future::Timeout;
 
 use std::future::Future;

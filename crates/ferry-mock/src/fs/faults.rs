@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::io;
 use std::path::PathBuf;
 
-use ferry_core::fs::FsError;
+use ferry_fs::FsError;
 
 /// Why a [`MemFs`](super::MemFs) operation failed on purpose: the cause inside the
 /// [`FsError`] of every injected failure.
@@ -15,7 +15,7 @@ use ferry_core::fs::FsError;
 /// a test can tell an injected failure from a real one with [`InjectedFault::of`].
 ///
 /// ```
-/// use ferry_core::fs::FileSystem;
+/// use ferry_fs::FileSystem;
 /// use ferry_mock::{InjectedFault, MemFs};
 ///
 /// futures::executor::block_on(async {

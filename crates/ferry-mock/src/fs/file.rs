@@ -8,8 +8,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use ferry_core::fs::RawFileWriter;
 use ferry_core::rt::Sleep;
+use ferry_fs::RawFileWriter;
 use futures_io::{AsyncRead, AsyncWrite};
 
 use super::Shared;

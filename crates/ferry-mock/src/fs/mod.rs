@@ -1,4 +1,4 @@
-//! [`MemFs`]: an in-memory [`FileSystem`](ferry_core::fs::FileSystem) that is deterministic,
+//! [`MemFs`]: an in-memory [`FileSystem`](ferry_fs::FileSystem) that is deterministic,
 //! waits in virtual time, fails on request and can crash.
 
 use std::collections::HashMap;
@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use ferry_core::Timer;
-use ferry_core::fs::is_atomic_temp_name;
+use ferry_fs::is_atomic_temp_name;
 
 use crate::{MockRng, MockRuntime};
 
@@ -26,7 +26,7 @@ use faults::Prefix;
 use file::Pause;
 use tree::State;
 
-/// An in-memory file system for tests: ferry's [`FileSystem`](ferry_core::fs::FileSystem)
+/// An in-memory file system for tests: ferry's [`FileSystem`](ferry_fs::FileSystem)
 /// over a tree of directories and files held in memory, deterministic, with latency in
 /// virtual time, fault injection, and a simulated power loss.
 ///
@@ -51,8 +51,8 @@ use tree::State;
 ///
 /// Every operation first waits (the [latency](Self::with_latency), or one turn given to the
 /// other tasks when there is none) and then takes effect all at once, so a dropped operation
-/// future has done nothing. A [`FileReader`](ferry_core::fs::FileReader) reads the content
-/// the file had when it was opened; a [`FileWriter`](ferry_core::fs::FileWriter) writes
+/// future has done nothing. A [`FileReader`](ferry_fs::FileReader) reads the content
+/// the file had when it was opened; a [`FileWriter`](ferry_fs::FileWriter) writes
 /// straight into the file, buffering nothing.
 ///
 /// # Durability and [`crash`](Self::crash)
@@ -61,10 +61,10 @@ use tree::State;
 /// state, which is what a power loss leaves:
 ///
 /// - A file's durable content is its content as of its last
-///   [`sync_all`](ferry_core::fs::FileWriter::sync_all); a file never synced has an empty
+///   [`sync_all`](ferry_fs::FileWriter::sync_all); a file never synced has an empty
 ///   durable content. `write`, `append` and streaming writes change only the current content.
 /// - A directory's durable entries (names and the files or directories they point to) are its
-///   entries as of its last [`sync_dir`](ferry_core::fs::FileSystem::sync_dir); a directory
+///   entries as of its last [`sync_dir`](ferry_fs::FileSystem::sync_dir); a directory
 ///   never synced has none. Creating, removing and renaming entries change only the current
 ///   entries, so a rename is durable once both directories it touches are synced.
 /// - [`crash`](Self::crash) rebuilds the tree from the root's durable entries down: every
@@ -78,7 +78,7 @@ use tree::State;
 /// [`crash_with_writeback`](Self::crash_with_writeback) is the other extreme: unsynced state
 /// may have partly reached storage, and files can come back torn. Real file systems lie
 /// between the two. In particular
-/// [`write_atomic`](ferry_core::fs::FileSystemExt::write_atomic) (sync the temporary file,
+/// [`write_atomic`](ferry_fs::FileSystemExt::write_atomic) (sync the temporary file,
 /// rename, sync the directory) leaves the old content or the new one after either crash, while
 /// a plain `write` can leave the file missing, empty, holding older content, or torn.
 ///
@@ -86,7 +86,7 @@ use tree::State;
 ///
 /// [`fail_write_after`](Self::fail_write_after), [`fail_writes_under`](Self::fail_writes_under),
 /// [`limit_space`](Self::limit_space) and [`deny_under`](Self::deny_under) make operations
-/// fail with an [`InjectedFault`] inside an ordinary [`FsError`](ferry_core::fs::FsError) of
+/// fail with an [`InjectedFault`] inside an ordinary [`FsError`](ferry_fs::FsError) of
 /// the kind a real file system would give. A "write" is one `write` or `append` call, or one
 /// `poll_write` of a streaming writer (each chunk of a `write_all`).
 ///
@@ -103,7 +103,7 @@ use tree::State;
 ///
 /// ```
 /// use std::time::Duration;
-/// use ferry_core::fs::{FileSystem, FileSystemExt};
+/// use ferry_fs::{FileSystem, FileSystemExt};
 /// use ferry_mock::MemFs;
 ///
 /// ferry_mock::run(1, |rt| async move {
@@ -149,7 +149,7 @@ impl MemFs {
     /// and every modification time is the Unix epoch.
     ///
     /// ```
-    /// use ferry_core::fs::FileSystem;
+    /// use ferry_fs::FileSystem;
     /// use ferry_mock::MemFs;
     ///
     /// let fs = MemFs::standalone();
@@ -271,7 +271,7 @@ impl MemFs {
     /// with the seed.
     ///
     /// ```
-    /// use ferry_core::fs::{FileSystem, FileSystemExt};
+    /// use ferry_fs::{FileSystem, FileSystemExt};
     /// use ferry_mock::MemFs;
     ///
     /// ferry_mock::run(3, |rt| async move {

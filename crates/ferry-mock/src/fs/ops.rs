@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferry_core::fs::{
-    DirEntry, FileReader, FileSystem, FileWriter, FsError, FsOp, Metadata, WriteMode,
-};
+use ferry_fs::{DirEntry, FileReader, FileSystem, FileWriter, FsError, FsOp, Metadata, WriteMode};
 
 use super::MemFs;
 use super::faults::InjectedFault;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use ferry_core::fs::{FileSystem, FileSystemExt, WriteMode};
+use ferry_fs::{FileSystem, FileSystemExt, WriteMode};
 use futures::executor::block_on;
 
 use super::MemFs;

@@ -12,7 +12,7 @@ use std::path::{Component, Path};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferry_core::fs::{FileType, Metadata, WriteMode};
+use ferry_fs::{FileType, Metadata, WriteMode};
 
 use super::faults::{Faults, InjectedFault};
 

@@ -6,13 +6,13 @@ use http::Method;
 
 /// No route matched a request and there was no fallback handler.
 ///
-/// The request fails with a [connect error](ferry_core::http::HttpError::is_connect) (no
+/// The request fails with a [connect error](ferry_http::HttpError::is_connect) (no
 /// server answers it) whose source chain holds this error; find it with
 /// [`NoRouteMatched::find`]. Its message lists every route, so that a typo in a test's URL is
 /// obvious.
 ///
 /// ```
-/// use ferry_core::http::HttpClientExt;
+/// use ferry_http::HttpClientExt;
 /// use ferry_mock::http::{MockHttp, NoRouteMatched, Respond};
 ///
 /// ferry_mock::run(1, |rt| async move {

@@ -25,7 +25,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use ferry_core::http::HttpClientExt;
+//! use ferry_http::HttpClientExt;
 //! use ferry_mock::http::{MockHttp, Respond};
 //! use http::Method;
 //!
@@ -60,7 +60,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use ferry_core::http::{Client, HttpClient, HttpError, HttpSettings, Request, Response};
+use ferry_http::{Client, HttpClient, HttpError, HttpSettings, Request, Response};
 use http::Method;
 
 pub use error::NoRouteMatched;

@@ -102,7 +102,7 @@ impl RecordedRequest {
         self.sent_at
     }
 
-    /// The request's [attempt number](ferry_core::http::Request::attempt) (1 unless a retry
+    /// The request's [attempt number](ferry_http::Request::attempt) (1 unless a retry
     /// layer set it).
     pub fn attempt(&self) -> u32 {
         self.attempt

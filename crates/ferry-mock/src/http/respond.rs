@@ -219,7 +219,7 @@ impl Respond {
     }
 
     /// Refuses the connection: the request fails with a retryable
-    /// [connect error](ferry_core::http::HttpError::is_connect) after the latency.
+    /// [connect error](ferry_http::HttpError::is_connect) after the latency.
     pub fn refuse() -> Self {
         Self::ok().outcome(Outcome::Refuse)
     }
@@ -269,7 +269,7 @@ impl Respond {
 
     /// The same answer with its body cut after `sent` bytes: the head declares the full
     /// `Content-Length`, then the connection breaks and reading fails with a
-    /// [body error](ferry_core::http::HttpError::is_body). Only whole bodies can be cut; a
+    /// [body error](ferry_http::HttpError::is_body). Only whole bodies can be cut; a
     /// `sent` at or past the length leaves the body whole.
     pub fn truncate_body(mut self, sent: usize) -> Self {
         if let BodyPlan::Full(body) = &self.body {

@@ -9,8 +9,8 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
-use ferry_core::http::{Transport, TransportError, TransportErrorKind};
 use ferry_core::{Sleep, Timer};
+use ferry_http::{Transport, TransportError, TransportErrorKind};
 use http::Method;
 use http_body::Frame;
 

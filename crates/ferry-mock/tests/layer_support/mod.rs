@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use ferry_core::Timer;
-use ferry_core::http::{HttpClient, HttpError, Request, Response};
+use ferry_http::{HttpClient, HttpError, Request, Response};
 use ferry_mock::MockRuntime;
 
 /// What the fake server answers to one call.

@@ -1,6 +1,6 @@
 //! [`SmolHttpClient`]: ferry-core's shared client over [`SmolTransport`].
 
-use ferry_core::http::{Client, HttpClient, HttpError, HttpSettings, Request, Response};
+use ferry_http::{Client, HttpClient, HttpError, HttpSettings, Request, Response};
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,7 +21,7 @@ pub use ferry_wire::TlsConfigError as HttpClientBuildError;
 /// one client and reuse it.
 ///
 /// ```no_run
-/// use ferry_core::http::{HttpClientExt, HttpSettings};
+/// use ferry_http::{HttpClientExt, HttpSettings};
 ///
 /// let item: serde_json::Value = ferry_smol::block_on(|rt| async move {
 ///     let client = rt.http_client(HttpSettings::default())?;

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use async_io::Async;
 use bytes::Bytes;
-use ferry_core::http::{TransportError, TransportErrorKind};
 use ferry_core::rt::TimerExt;
+use ferry_http::{TransportError, TransportErrorKind};
 use ferry_wire::classify::{connect_error_kind, exchange_error_kind};
 use futures_io::{AsyncRead, AsyncWrite};
 use futures_rustls::TlsConnector;

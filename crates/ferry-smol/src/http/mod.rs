@@ -15,4 +15,4 @@ pub use client::{HttpClientBuildError, SmolHttpClient};
 pub use transport::{SmolResponseBody, SmolTransport};
 
 #[cfg(doc)]
-use ferry_core::http::{Client, Transport};
+use ferry_http::{Client, Transport};

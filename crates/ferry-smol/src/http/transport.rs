@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
-use ferry_core::http::{HttpSettings, Transport, TransportError, TransportErrorKind};
+use ferry_http::{HttpSettings, Transport, TransportError, TransportErrorKind};
 use ferry_wire::classify::{body_error, exchange_error_kind};
 use http::header::HOST;
 use http::uri::PathAndQuery;

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
-use ferry_core::http::{TransportError, TransportErrorKind};
+use ferry_http::{TransportError, TransportErrorKind};
 use futures_io::AsyncBufRead;
 use http_body::{Body, Frame, SizeHint};
 

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use ferry_core::http::{Client, HttpClient, HttpError, HttpSettings, Request, Response};
+use ferry_http::{Client, HttpClient, HttpError, HttpSettings, Request, Response};
 
 use super::transport::SurfTransport;
 use crate::SmolRuntime;
@@ -16,7 +16,7 @@ use crate::SmolRuntime;
 /// [module docs](super) for its limits. Cloning is cheap and shares surf's client.
 ///
 /// ```no_run
-/// use ferry_core::http::{HttpClientExt, HttpSettings};
+/// use ferry_http::{HttpClientExt, HttpSettings};
 /// use ferry_smol::surf::SurfHttpClient;
 ///
 /// let status = ferry_smol::block_on(|_rt| async move {
@@ -115,7 +115,7 @@ impl HttpClient for SurfHttpClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ferry_core::http::Certificate;
+    use ferry_http::Certificate;
 
     #[test]
     fn settings_with_root_certificates_are_refused_not_ignored() {

@@ -1,7 +1,7 @@
 //! ferry's HTTP client over a [`surf::Client`] you already have (feature `surf`, off by
 //! default).
 //!
-//! [`SurfHttpClient`] is ferry-core's shared [`Client`](ferry_core::http::Client) over
+//! [`SurfHttpClient`] is ferry-core's shared [`Client`](ferry_http::Client) over
 //! [`SurfTransport`]: surf moves the bytes of one exchange, and everything ferry adds on top
 //! (redirect rules and credential stripping, the total deadline, the body limit, redaction,
 //! tracing, typed errors, and through them retries, rate limits and pagination) is the same
@@ -10,7 +10,7 @@
 //! [`SmolHttpClient`](crate::SmolHttpClient), which has none of the limits below.
 //!
 //! ```no_run
-//! use ferry_core::http::{HttpClientExt, HttpSettings};
+//! use ferry_http::{HttpClientExt, HttpSettings};
 //!
 //! let item: serde_json::Value = ferry_smol::block_on(|rt| async move {
 //!     // The surf client your stack already configures, with its backend (here surf's h1
@@ -28,8 +28,8 @@
 //! The wire belongs to surf's backend, not to ferry, so:
 //!
 //! - **Connections, HTTP versions and TLS are the backend's.** ferry's wire settings
-//!   ([`connect_timeout`](ferry_core::http::HttpSettings::connect_timeout), the pool settings,
-//!   [`root_certificates`](ferry_core::http::HttpSettings::root_certificates)) cannot reach
+//!   ([`connect_timeout`](ferry_http::HttpSettings::connect_timeout), the pool settings,
+//!   [`root_certificates`](ferry_http::HttpSettings::root_certificates)) cannot reach
 //!   it: configure them on the surf backend (`http_client::Config`). Because trusting extra
 //!   roots silently would not happen, settings that carry root certificates are refused with
 //!   [`SurfSettingsError`] instead of being ignored. surf's h1 backend speaks HTTP/1.1 only,
@@ -40,11 +40,11 @@
 //!   error; timed out: a timeout; TLS inside: a TLS error), and surf's own timeout is a
 //!   timeout. Some backends flatten failures into text before ferry sees them: surf's h1
 //!   backend reports a refused connection from its keep-alive pool as a plain message. Such
-//!   failures are reported as [`is_request`](ferry_core::http::HttpError::is_request)
+//!   failures are reported as [`is_request`](ferry_http::HttpError::is_request)
 //!   errors (the conservative reading: the request may have been sent), still retryable,
 //!   with surf's message as the source.
 //! - **Requests surf cannot express fail before anything is sent**, with
-//!   [`is_unsupported`](ferry_core::http::HttpError::is_unsupported): methods outside
+//!   [`is_unsupported`](ferry_http::HttpError::is_unsupported): methods outside
 //!   http-types' list and header values with bytes outside ASCII (the `http` crate accepts
 //!   both).
 //! - **surf's middleware runs inside one hop.** Middleware on the surf client sees each

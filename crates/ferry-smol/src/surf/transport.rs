@@ -6,7 +6,7 @@ use std::fmt;
 use std::io;
 
 use bytes::Bytes;
-use ferry_core::http::{Transport, TransportError, TransportErrorKind};
+use ferry_http::{Transport, TransportError, TransportErrorKind};
 use ferry_wire::classify::{any_source, is_tls};
 use http::header::{CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
 use surf::http::headers::{HeaderName as SurfHeaderName, HeaderValue as SurfHeaderValue};

@@ -1,6 +1,6 @@
 //! [`TokioHttpClient`]: ferry-core's shared client over [`TokioTransport`].
 
-use ferry_core::http::{
+use ferry_http::{
     Client, HttpClient, HttpError, HttpSettings, InvalidCertificate, Request, Response,
 };
 
@@ -17,7 +17,7 @@ use crate::TokioRuntime;
 /// [`TokioTransport`]'s. Cloning is cheap and shares the pool; build one client and reuse it.
 ///
 /// ```no_run
-/// use ferry_core::http::{HttpClientExt, HttpSettings};
+/// use ferry_http::{HttpClientExt, HttpSettings};
 /// use ferry_tokio::TokioHttpClient;
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {

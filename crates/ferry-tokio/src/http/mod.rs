@@ -11,4 +11,4 @@ pub use client::{HttpClientBuildError, TokioHttpClient};
 pub use transport::{TokioResponseBody, TokioTransport};
 
 #[cfg(doc)]
-use ferry_core::http::{Client, Transport};
+use ferry_http::{Client, Transport};

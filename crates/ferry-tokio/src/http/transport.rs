@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use bytes::Bytes;
-use ferry_core::http::{HttpSettings, Transport, TransportError, TransportErrorKind};
+use ferry_http::{HttpSettings, Transport, TransportError, TransportErrorKind};
 use ferry_wire::classify::{
     any_source, body_error, connect_error_kind, exchange_error_kind, is_tls,
 };
