@@ -214,9 +214,14 @@ pub trait DatabaseExt: Database {
                 None => WriteReport::default(),
             };
             if !failures.is_empty() {
-                report.failed.extend(failures.into_iter().map(|(index, error)| {
-                    (index, DbError::mapping(label.as_str(), &error).for_record(index))
-                }));
+                report
+                    .failed
+                    .extend(failures.into_iter().map(|(index, error)| {
+                        (
+                            index,
+                            DbError::mapping(label.as_str(), &error).for_record(index),
+                        )
+                    }));
                 report.failed.sort_by_key(|(index, _)| *index);
             }
             Ok(report)

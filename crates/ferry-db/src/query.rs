@@ -186,7 +186,10 @@ impl Write {
     }
 
     /// Upserts into `table` on the `key` columns: idempotent re-runs.
-    pub fn upsert<K: Into<String>>(table: impl Into<String>, key: impl IntoIterator<Item = K>) -> Self {
+    pub fn upsert<K: Into<String>>(
+        table: impl Into<String>,
+        key: impl IntoIterator<Item = K>,
+    ) -> Self {
         Self {
             table: table.into(),
             mode: WriteMode::Upsert {
@@ -261,7 +264,10 @@ impl Write {
                         updates.join(", ")
                     ));
                 } else {
-                    sql.push_str(&format!(" ON CONFLICT ({}) DO NOTHING", key_list.join(", ")));
+                    sql.push_str(&format!(
+                        " ON CONFLICT ({}) DO NOTHING",
+                        key_list.join(", ")
+                    ));
                 }
             }
         }

@@ -194,7 +194,8 @@ impl ValueDeserializer {
         match self.0 {
             Value::Text(text) => {
                 // An owned reader, so that the JSON deserializer borrows nothing from the row.
-                let mut json = serde_json::Deserializer::from_reader(std::io::Cursor::new(text.into_bytes()));
+                let mut json =
+                    serde_json::Deserializer::from_reader(std::io::Cursor::new(text.into_bytes()));
                 let value = parse(&mut json, visitor).map_err(json_error)?;
                 json.end().map_err(json_error)?;
                 Ok(value)

@@ -186,7 +186,11 @@ impl ser::Serializer for RecordSerializer {
             key: None,
         })
     }
-    fn serialize_struct(self, _: &'static str, len: usize) -> Result<FieldsCollector, MappingError> {
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        len: usize,
+    ) -> Result<FieldsCollector, MappingError> {
         Ok(FieldsCollector::with_capacity(len))
     }
     fn serialize_struct_variant(

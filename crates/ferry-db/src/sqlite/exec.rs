@@ -64,7 +64,10 @@ pub(super) fn db_error(label: &str, error: &rusqlite::Error) -> DbError {
 fn bind(statement: &mut Statement<'_>, params: &[Value]) -> rusqlite::Result<()> {
     let expected = statement.parameter_count();
     if expected != params.len() {
-        return Err(rusqlite::Error::InvalidParameterCount(params.len(), expected));
+        return Err(rusqlite::Error::InvalidParameterCount(
+            params.len(),
+            expected,
+        ));
     }
     for (offset, value) in params.iter().enumerate() {
         let number = offset + 1;
@@ -119,7 +122,11 @@ pub(super) fn fetch(conn: &Connection, query: &Query) -> Result<Vec<Row>, DbErro
 /// Writes `batch` in one `BEGIN IMMEDIATE` transaction. SQLite undoes only the failing
 /// statement on a constraint violation and keeps the transaction, so a rejected record is
 /// reported and the others go on without savepoints.
-pub(super) fn write(conn: &Connection, write: &Write, batch: &RowBatch) -> Result<WriteReport, DbError> {
+pub(super) fn write(
+    conn: &Connection,
+    write: &Write,
+    batch: &RowBatch,
+) -> Result<WriteReport, DbError> {
     let label = write.label();
     let fail = |error: rusqlite::Error| db_error(&label, &error);
     let sql = write.sql(&batch.columns, Placeholder::Question);

@@ -150,22 +150,28 @@ impl<R: Runtime + Clone + 'static> Sqlite<R> {
 
     /// Runs `job` with the connection on the blocking pool, one job at a time, interrupting
     /// it at `timeout`.
-    async fn run<T, F>(&self, label: String, timeout: Option<Duration>, job: F) -> Result<T, DbError>
+    async fn run<T, F>(
+        &self,
+        label: String,
+        timeout: Option<Duration>,
+        job: F,
+    ) -> Result<T, DbError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
     {
-        let _turn = self
-            .inner
-            .gate
-            .acquire()
-            .await
-            .map_err(|error| DbError::new(&label, DbErrorKind::Connection, error.to_string()))?;
+        let _turn =
+            self.inner.gate.acquire().await.map_err(|error| {
+                DbError::new(&label, DbErrorKind::Connection, error.to_string())
+            })?;
         let inner = Arc::clone(&self.inner);
         let handle = self.rt.spawn_blocking(move || {
             // A job that panicked may have left the lock poisoned and a transaction open: the
             // connection itself is fine once that transaction is rolled back.
-            let conn = inner.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let conn = inner
+                .conn
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             if !conn.is_autocommit() {
                 let _ = conn.execute_batch("ROLLBACK");
             }
@@ -186,7 +192,11 @@ impl<R: Runtime + Clone + 'static> Sqlite<R> {
             }
         };
         joined.map_err(|error| {
-            DbError::new(&label, DbErrorKind::Query, format!("the database job failed: {error}"))
+            DbError::new(
+                &label,
+                DbErrorKind::Query,
+                format!("the database job failed: {error}"),
+            )
         })?
     }
 }
