@@ -4,7 +4,9 @@
 //!
 //! PostgreSQL refuses to run as root, and CI runs as root: then both commands run as the
 //! `postgres` user (which Debian's package creates) through `setpriv`, which `exec`s, so the
-//! process this holds is the postmaster itself and a signal to it reaches the server.
+//! process this holds is the postmaster itself and a signal to it reaches the server. The
+//! server is also killed when the thread that started it ends (`--pdeathsig`): start a
+//! server shared by many tests on a thread that lives as long as the process.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -37,22 +39,16 @@ pub struct PostgresServer {
 }
 
 fn as_postgres_user(binary: &Path, run_as: bool) -> Command {
+    // setpriv `exec`s the binary: the child is the server itself. `--pdeathsig KILL` ends it
+    // when the thread that started it ends, so a server held in a static (shared by a test
+    // binary's tests) does not outlive the process.
+    let mut command = Command::new("setpriv");
+    command.args(["--pdeathsig", "KILL"]);
     if run_as {
-        let mut command = Command::new("setpriv");
-        command
-            .args([
-                "--reuid",
-                SUPERUSER,
-                "--regid",
-                SUPERUSER,
-                "--init-groups",
-                "--",
-            ])
-            .arg(binary);
-        command
-    } else {
-        Command::new(binary)
+        command.args(["--reuid", SUPERUSER, "--regid", SUPERUSER, "--init-groups"]);
     }
+    command.arg("--").arg(binary);
+    command
 }
 
 fn is_root() -> bool {
