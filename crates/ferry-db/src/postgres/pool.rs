@@ -1,6 +1,7 @@
 //! The connection pool: a fair [`Semaphore`] of `max` permits (the concurrency limit) and a
 //! list of idle connections, each driven by a task on the caller's runtime.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ferry_core::semaphore::{OwnedSemaphorePermit, Semaphore};
@@ -42,16 +43,27 @@ impl Pool {
 }
 
 /// A connection taken from the pool, with its permit. It goes back to the pool when dropped
-/// if [`keep`](Self::keep) is set and its socket is still open; otherwise it is closed.
+/// unless it was [`discard`](Self::discard)ed or its socket closed; otherwise it is closed.
 pub(super) struct Checkout {
     pool: Arc<Pool>,
     conn: Option<PgConn>,
     _permit: OwnedSemaphorePermit,
     /// Whether the connection is in a clean state (no transaction, no request abandoned).
-    pub(super) keep: bool,
+    keep: AtomicBool,
 }
 
 impl Checkout {
+    /// Marks the connection for closing when the checkout drops (from now until
+    /// [`reuse`](Self::reuse)).
+    pub(super) fn discard(&self) {
+        self.keep.store(false, Ordering::Relaxed);
+    }
+
+    /// Marks the connection clean again: it goes back to the pool.
+    pub(super) fn reuse(&self) {
+        self.keep.store(true, Ordering::Relaxed);
+    }
+
     pub(super) fn client(&self) -> &Client {
         &self.conn.as_ref().expect("a checkout holds its connection until dropped").client
     }
@@ -60,7 +72,7 @@ impl Checkout {
 impl Drop for Checkout {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
-            if self.keep && !conn.client.is_closed() {
+            if self.keep.load(Ordering::Relaxed) && !conn.client.is_closed() {
                 self.pool.idle().push(conn);
             }
         }
@@ -105,7 +117,7 @@ pub(super) async fn checkout<R: Spawn>(
         pool: Arc::clone(pool),
         conn: Some(conn),
         _permit: permit,
-        keep: true,
+        keep: AtomicBool::new(true),
     })
 }
 
