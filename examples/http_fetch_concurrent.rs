@@ -1,9 +1,9 @@
 //! Fetch many URLs concurrently, at most 10 at a time, and report every failure.
 //!
 //! The asyncio version is `asyncio.Semaphore(10)` around `session.get` plus
-//! `gather(..., return_exceptions=True)`. Here the limit is `buffer_unordered(10)` over one
-//! shared client (ferry's `map_concurrent` will replace it once it lands), and each URL keeps
-//! its own `Result`, so a failed item is reported instead of dropped.
+//! `gather(..., return_exceptions=True)`. Here the limit is ferry's `map_concurrent_unordered`
+//! with 10 over one shared client (results come as they finish), and each URL keeps its own
+//! `Result`, so a failed item is reported instead of dropped.
 //!
 //! Everything runs against ferry's local test server; nothing touches the internet.
 //!
@@ -13,9 +13,10 @@
 
 use std::time::{Duration, Instant};
 
-use ferry_http::{HttpClient, HttpClientExt, HttpError, HttpSettings};
+use ferry::http::{HttpClient, HttpClientExt, HttpError, HttpSettings};
+use ferry::map_concurrent_unordered;
+use ferry::tokio::TokioHttpClient;
 use ferry_testserver::TestServer;
-use ferry_tokio::TokioHttpClient;
 use futures::StreamExt;
 use serde::Deserialize;
 
@@ -51,15 +52,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     urls.extend((1..=100).map(|id| server.url(&format!("/delay/50?id={id}"))));
 
     let started = Instant::now();
-    let results: Vec<(String, Result<Item, HttpError>)> = futures::stream::iter(urls)
-        .map(|url| {
+    let results: Vec<(String, Result<Item, HttpError>)> =
+        map_concurrent_unordered(urls, 10, |url| {
             let client = &client;
             async move {
                 let result = fetch_item(client, &url).await;
                 (url, result)
             }
-        })
-        .buffer_unordered(10)
+        })?
         .collect()
         .await;
     let elapsed = started.elapsed();

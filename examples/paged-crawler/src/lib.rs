@@ -169,6 +169,16 @@ impl<T: Timer, C: HttpClient + Clone> Crawler<T, C> {
         report
     }
 
+    /// [`crawl`](Self::crawl) as a `'static` future that owns the crawler, for spawning it as
+    /// a task of its own.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`crawl`](Self::crawl).
+    pub async fn into_crawl(self) -> CrawlReport {
+        self.crawl().await
+    }
+
     async fn fetch_item(&self, id: u64) -> Result<Item, CrawlError> {
         let url = format!("{}/items/{id}", self.base_url);
         let fetch = async {
