@@ -4,13 +4,15 @@
 //! ```text
 //! cargo run --release --example tour                    # tokio (the default)
 //! cargo run --release --example tour -- --runtime smol  # smol
+//! cargo run --release --example tour -- --postgres postgresql://user@127.0.0.1:5432/db
 //! ```
 //!
 //! The tour starts ferry's test server in this process (127.0.0.1, a free port; nothing
 //! leaves the machine) and walks through the lessons: sequential vs concurrent requests,
 //! gather with errors kept, a semaphore, a queue with workers, a task group under a deadline,
 //! retries through injected failures and a 429, a rate limit, pagination, enriching a CSV
-//! into JSON Lines, and concurrent downloads. Every lesson is written once, generic over
+//! into JSON Lines, concurrent downloads, and the enrich pipeline into a database (SQLite in
+//! the tour's directory, or PostgreSQL with `--postgres URL`) stopped by a fault and run again. Every lesson is written once, generic over
 //! ferry's traits (`R: Runtime`, `C: HttpClient`, `F: FileSystem`), so the same functions
 //! run on any backend.
 
@@ -40,6 +42,9 @@ use ferry_testserver::TestServer;
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 
+#[path = "tour/database.rs"]
+mod database;
+
 /// An item as the test server serves it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Item {
@@ -56,6 +61,7 @@ struct Tour<'a, R, C, F> {
     fs: F,
     server: &'a TestServer,
     dir: &'a Path,
+    db: database::TourDb<R>,
 }
 
 fn millis(start: Instant) -> String {
@@ -419,6 +425,31 @@ where
         );
     }
 
+    async fn database(&self) -> Result<(), Box<dyn std::error::Error>> {
+        let read = ReadCsv::<database::Order, _>::new("read", self.fs.clone())
+            .on_failure(FailurePolicy::Skip);
+        let ctx = PipelineContext::new(self.rt.clone());
+        let orders = Pipeline::new(read)
+            .run(vec![self.dir.join("orders.csv")], &ctx)
+            .await?;
+        let client = Arc::new(self.resilient(HostPolicy::new()));
+        let server = self.server;
+        let price = move |id: String| {
+            let client = Arc::clone(&client);
+            async move {
+                let item = item(&*client, server, &id).await?;
+                Ok::<_, HttpError>((item.name, item.price))
+            }
+        };
+        let rt = self.rt.clone();
+        match &self.db {
+            database::TourDb::Sqlite(db) => database::lesson(rt, db, "SQLite", orders, price).await,
+            database::TourDb::Postgres(db) => {
+                database::lesson(rt, db, "PostgreSQL", orders, price).await
+            }
+        }
+    }
+
     async fn run(&self) -> Result<(), Box<dyn std::error::Error>> {
         self.sequential_vs_concurrent().await;
         self.errors_kept().await;
@@ -430,16 +461,22 @@ where
         self.pagination().await?;
         self.enrichment().await?;
         self.downloads().await;
+        self.database().await?;
         Ok(())
     }
 }
 
-/// Which backend to run on, from `--runtime tokio|smol`.
-fn runtime_choice() -> Result<String, String> {
+/// Which backend to run on, from `--runtime tokio|smol`, and the PostgreSQL URL of
+/// `--postgres URL`, if given.
+fn runtime_choice() -> Result<(String, Option<String>), String> {
     let mut args = std::env::args().skip(1);
     let mut choice = "tokio".to_owned();
+    let mut postgres = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--postgres" => {
+                postgres = Some(args.next().ok_or("--postgres needs a URL")?);
+            }
             "--runtime" => {
                 choice = args
                     .next()
@@ -449,16 +486,20 @@ fn runtime_choice() -> Result<String, String> {
                 Some(value) => choice = value.to_owned(),
                 None => {
                     return Err(format!(
-                        "unknown argument {other:?}; try --runtime tokio|smol"
+                        "unknown argument {other:?}; try --runtime tokio|smol, --postgres URL"
                     ));
                 }
             },
         }
     }
-    Ok(choice)
+    Ok((choice, postgres))
 }
 
-fn on_tokio(server: &TestServer, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+fn on_tokio(
+    server: &TestServer,
+    dir: &Path,
+    postgres: Option<String>,
+) -> Result<(), Box<dyn std::error::Error>> {
     let tokio = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -469,37 +510,60 @@ fn on_tokio(server: &TestServer, dir: &Path) -> Result<(), Box<dyn std::error::E
     tokio.block_on(async {
         let rt = TokioRuntime::from_handle(tokio.handle().clone());
         let client = rt.http_client(HttpSettings::default())?;
+        let connect = ferry_db::postgres::connector(|host: String, port: u16| async move {
+            tokio::net::TcpStream::connect((host.as_str(), port)).await
+        });
+        let db =
+            database::TourDb::open(rt.clone(), dir, postgres.map(|url| (url, connect))).await?;
         let tour = Tour {
             fs: rt.fs(),
             rt,
             client,
             server,
             dir,
+            db,
         };
         tour.run().await
     })
 }
 
-fn on_smol(server: &TestServer, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+fn on_smol(
+    server: &TestServer,
+    dir: &Path,
+    postgres: Option<String>,
+) -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "ferry tour on smol (async-executor driven by this thread), server at {}\n",
         server.url("")
     );
     ferry_smol::block_on(|rt| async move {
         let client = rt.http_client(HttpSettings::default())?;
+        // async-io's socket behind tokio-util's `compat`: tokio's I/O traits, no tokio runtime.
+        let connect = ferry_db::postgres::connector(|host: String, port: u16| async move {
+            use tokio_util::compat::FuturesAsyncReadCompatExt;
+            let addr = std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))?
+                .next()
+                .ok_or_else(|| std::io::Error::other("the host has no address"))?;
+            Ok(async_io::Async::<std::net::TcpStream>::connect(addr)
+                .await?
+                .compat())
+        });
+        let db =
+            database::TourDb::open(rt.clone(), dir, postgres.map(|url| (url, connect))).await?;
         let tour = Tour {
             fs: rt.fs(),
             rt,
             client,
             server,
             dir,
+            db,
         };
         tour.run().await
     })
 }
 
 fn main() -> ExitCode {
-    let choice = match runtime_choice() {
+    let (choice, postgres) = match runtime_choice() {
         Ok(choice) => choice,
         Err(message) => {
             eprintln!("{message}");
@@ -515,8 +579,8 @@ fn main() -> ExitCode {
         }
     };
     let outcome = match choice.as_str() {
-        "tokio" => on_tokio(&server, dir.path()),
-        "smol" => on_smol(&server, dir.path()),
+        "tokio" => on_tokio(&server, dir.path(), postgres),
+        "smol" => on_smol(&server, dir.path(), postgres),
         other => {
             eprintln!("unknown runtime {other:?}; choose tokio or smol");
             return ExitCode::from(2);

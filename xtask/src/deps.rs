@@ -108,6 +108,16 @@ const RULES: &[Rule] = &[
         tolerated: &[],
         max_crates: None,
     },
+    // ferry-db drives tokio-postgres over sockets its caller's runtime opens: tokio's I/O
+    // traits only, no scheduler, reactor or timer, and no other runtime (its tests run on
+    // every backend, so only normal edges count).
+    Rule {
+        package: "ferry-db",
+        edges: "normal,build",
+        forbidden: &[RUNTIMES],
+        tolerated: &[("tokio", TOKIO_WITHOUT_RUNTIME)],
+        max_crates: None,
+    },
     Rule {
         package: "paged-crawler",
         edges: "normal",

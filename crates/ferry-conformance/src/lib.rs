@@ -27,11 +27,13 @@
 //! | [`threaded_blocking_suite!`] | [`toolkit`] | blocking work on real threads | cancel flags seen by a running closure |
 //! | [`fs_suite!`] | [`fs`] | a runtime, a file system and a fresh root | every file operation, atomic writes, typed errors |
 //! | [`http_suite!`] | [`http`] | a runtime and HTTP clients | every test-server route, error kinds, TLS, limits, keep-alive |
+//! | [`db_suite!`] | [`db`] | a runtime and a fresh database | queries, serde records, streams, batched writes, upserts, the database pipeline steps, re-runs after a crash |
 //! | [`pipeline_suite!`] | [`pipeline`] | a runtime and a file system | CSV -> enrich -> JSON Lines end to end |
 //! | [`download_suite!`] | [`download`] | a runtime and a file system (and symbolic links) | names already taken under each policy, racing downloads |
 //!
 //! Cases fail by panicking with a message that says what was expected, like any test.
 
+pub mod db;
 pub mod download;
 pub mod fs;
 pub mod http;

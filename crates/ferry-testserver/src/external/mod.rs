@@ -14,6 +14,8 @@ use std::process::{Child, Command};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+pub mod postgres;
+
 /// Why an external server could not be started.
 #[derive(Debug, thiserror::Error)]
 pub enum ExternalError {
