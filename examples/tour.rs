@@ -12,9 +12,9 @@
 //! gather with errors kept, a semaphore, a queue with workers, a task group under a deadline,
 //! retries through injected failures and a 429, a rate limit, pagination, enriching a CSV
 //! into JSON Lines, concurrent downloads, and the enrich pipeline into a database (SQLite in
-//! the tour's directory, or PostgreSQL with `--postgres URL`) stopped by a fault and run again. Every lesson is written once, generic over
-//! ferry's traits (`R: Runtime`, `C: HttpClient`, `F: FileSystem`), so the same functions
-//! run on any backend.
+//! the tour's directory, or PostgreSQL with `--postgres URL`) stopped by a fault and run
+//! again. Every lesson is written once, generic over ferry's traits (`R: Runtime`,
+//! `C: HttpClient`, `F: FileSystem`), so the same functions run on any backend.
 
 use std::fmt::Write as _;
 use std::path::Path;

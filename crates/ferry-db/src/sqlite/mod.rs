@@ -9,7 +9,7 @@
 //!   process; a power loss may lose the last commits, never corrupt the file),
 //!   `foreign_keys=ON`, a busy timeout of 5 s for other processes' locks.
 //! - **Timeouts**: a statement past its timeout is interrupted (`sqlite3_interrupt`) and fails
-//!   with [`DbErrorKind::Timeout`](crate::DbErrorKind::Timeout).
+//!   with [`DbErrorKind::Timeout`].
 //! - **Streams**: SQLite runs in this process, so [`Database::stream_rows`] reads the result
 //!   in one blocking job and yields its rows one by one; for results larger than memory, page
 //!   with a key (`WHERE id > $1 ORDER BY id LIMIT 1000`).
