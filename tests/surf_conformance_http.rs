@@ -120,25 +120,5 @@ mod without_keep_alive {
     // Left out: `head_response_with_content_encoding_is_passed_on`, because surf's h1
     // backend waits for a HEAD response's body as its `Content-Length` announces, until the
     // request's timeout. Decoding itself is ferry's and runs in every other case.
-    ferry_conformance::__suite!(
-        on_smol,
-        http,
-        [
-            gzip_body_is_decoded_and_the_wire_headers_kept_aside,
-            every_coding_is_decoded,
-            stacked_codings_are_undone_in_reverse_order,
-            accept_encoding_is_sent_by_default_and_the_server_picks_from_it,
-            an_accept_encoding_of_the_request_is_kept_and_its_answer_decoded,
-            decompression_off_for_the_client_reads_the_wire_bytes,
-            decompression_chosen_per_request_overrides_the_client,
-            decompression_bomb_fails_on_the_decoded_side_of_the_limit,
-            decompression_bomb_stops_a_stream_at_the_limit,
-            compressed_body_over_the_limit_on_the_wire_fails_on_the_wire_side,
-            corrupt_compressed_bodies_are_typed_decompress_errors,
-            cut_compressed_streams_are_typed_decompress_errors,
-            bodyless_statuses_with_content_encoding_do_not_fail,
-            long_compressed_stream_is_decoded_in_bounded_chunks,
-            redirect_to_a_compressed_body_is_decoded,
-        ]
-    );
+    ferry_conformance::http_decode_suite!(on_smol, except_head);
 }

@@ -16,9 +16,21 @@ use serde_json::Value;
 use super::{HttpBackend, default_client};
 
 /// Runs every decompression case as a `#[test]`; see the [crate docs](crate).
+///
+/// `http_decode_suite!(backend, except_head)` leaves out
+/// `head_response_with_content_encoding_is_passed_on`, for clients whose HTTP stack waits for
+/// a HEAD response's announced body (surf's h1 backend does, until the request's timeout).
 #[macro_export]
 macro_rules! http_decode_suite {
     ($with_backend:path) => {
+        $crate::http_decode_suite!($with_backend, except_head);
+        $crate::__suite!(
+            $with_backend,
+            http,
+            [head_response_with_content_encoding_is_passed_on]
+        );
+    };
+    ($with_backend:path, except_head) => {
         $crate::__suite!(
             $with_backend,
             http,
@@ -35,7 +47,6 @@ macro_rules! http_decode_suite {
                 compressed_body_over_the_limit_on_the_wire_fails_on_the_wire_side,
                 corrupt_compressed_bodies_are_typed_decompress_errors,
                 cut_compressed_streams_are_typed_decompress_errors,
-                head_response_with_content_encoding_is_passed_on,
                 bodyless_statuses_with_content_encoding_do_not_fail,
                 long_compressed_stream_is_decoded_in_bounded_chunks,
                 redirect_to_a_compressed_body_is_decoded,
