@@ -1,0 +1,272 @@
+//! [`Hosts`]: the pool's map from [`HostKey`] to [`Slot`], and the sweeper task that closes
+//! idle connections when their idle timeout is up.
+//!
+//! The sweeper runs only while the map has slots: the first slot starts it, and it ends once
+//! a sweep leaves the map empty or the pool is gone. It holds the map weakly, so it never
+//! keeps the pool (or its connections) alive, and the pool's drop wakes it to end at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::{Duration, Instant};
+
+use event_listener::Event;
+use ferry_core::rt::{Spawn, Timer, instant_after};
+use futures_util::future::{Either, select};
+
+use super::key::HostKey;
+use super::slot::Slot;
+
+struct Map<B> {
+    slots: HashMap<HostKey, Arc<Slot<B>>>,
+    /// Whether a sweeper task is running (or about to).
+    sweeping: bool,
+}
+
+/// The per-host slots, and how they are swept.
+pub(super) struct Hosts<B> {
+    map: Mutex<Map<B>>,
+    max_idle: usize,
+    idle_timeout: Duration,
+    cap: usize,
+    timer: Arc<dyn Timer>,
+    spawner: Arc<dyn Spawn>,
+    /// Notified when the pool is dropped, so that a sleeping sweeper ends at once.
+    gone: Arc<Event>,
+}
+
+impl<B> Hosts<B> {
+    pub(super) fn new(
+        max_idle: usize,
+        idle_timeout: Duration,
+        cap: usize,
+        timer: Arc<dyn Timer>,
+        spawner: Arc<dyn Spawn>,
+    ) -> Self {
+        Self {
+            map: Mutex::new(Map {
+                slots: HashMap::new(),
+                sweeping: false,
+            }),
+            max_idle,
+            idle_timeout,
+            cap,
+            timer,
+            spawner,
+            gone: Arc::new(Event::new()),
+        }
+    }
+
+    fn map(&self) -> MutexGuard<'_, Map<B>> {
+        // The map is consistent after every statement, so a panic elsewhere leaves it usable.
+        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The idle timeout connections are closed after.
+    pub(super) fn idle_timeout(&self) -> Duration {
+        self.idle_timeout
+    }
+
+    /// How many hosts the pool knows (for tests).
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.map().slots.len()
+    }
+}
+
+impl<B: Send + 'static> Hosts<B> {
+    /// `key`'s slot, made (and the sweeper started) on the host's first request.
+    pub(super) fn slot(self: &Arc<Self>, key: &HostKey) -> Arc<Slot<B>> {
+        let slot = {
+            let mut map = self.map();
+            if let Some(slot) = map.slots.get(key) {
+                return Arc::clone(slot);
+            }
+            let slot = Arc::new(Slot::new(
+                key,
+                self.max_idle,
+                self.idle_timeout,
+                self.cap,
+                Arc::clone(&self.timer),
+            ));
+            map.slots.insert(key.clone(), Arc::clone(&slot));
+            if map.sweeping {
+                return slot;
+            }
+            map.sweeping = true;
+            slot
+        };
+        let sweeper = sweep(
+            Arc::downgrade(self),
+            Arc::clone(&self.gone),
+            Arc::clone(&self.timer),
+        );
+        // Detached: the sweeper ends by itself (see the module docs).
+        drop(self.spawner.spawn_boxed(Box::pin(sweeper)));
+        slot
+    }
+
+    /// Closes what has expired by now, forgets unused hosts, and returns when to look again,
+    /// or `None` (and the sweeper's end) once no host is left.
+    fn sweep_once(&self) -> Option<Instant> {
+        let now = self.timer.now();
+        let mut forgotten = Vec::new();
+        let mut map = self.map();
+        let mut next = instant_after(now, self.idle_timeout);
+        map.slots.retain(|_, slot| {
+            if let Some(at) = slot.expire(now) {
+                next = next.min(at);
+            }
+            if slot.is_unused() {
+                forgotten.push(Arc::clone(slot));
+                false
+            } else {
+                true
+            }
+        });
+        if map.slots.is_empty() {
+            map.sweeping = false;
+            return None;
+        }
+        drop(map);
+        drop(forgotten);
+        Some(next)
+    }
+}
+
+impl<B> Drop for Hosts<B> {
+    fn drop(&mut self) {
+        self.gone.notify(usize::MAX);
+    }
+}
+
+/// The sweeper task: sweeps, then sleeps until the next idle connection expires (at most the
+/// idle timeout), until the map is empty or the pool is dropped.
+async fn sweep<B: Send + 'static>(hosts: Weak<Hosts<B>>, gone: Arc<Event>, timer: Arc<dyn Timer>) {
+    loop {
+        // Listening before looking, so that a drop in between is not missed.
+        let listener = gone.listen();
+        let next = match hosts.upgrade() {
+            Some(hosts) => hosts.sweep_once(),
+            None => None,
+        };
+        let Some(next) = next else { return };
+        let sleep = timer.sleep_until(next);
+        if let Either::Right(_) = select(sleep, listener).await {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use ferry_core::rt::{BoxTask, Clock, RawJoinHandle, Sleep};
+    use http_body_util::Empty;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A clock that stands still and sleeps that never end: the tests sweep by hand.
+    struct Frozen(Instant);
+
+    impl Clock for Frozen {
+        fn now(&self) -> Instant {
+            self.0
+        }
+    }
+
+    impl Timer for Frozen {
+        fn sleep_until(&self, _: Instant) -> Sleep {
+            Sleep::new(std::future::pending())
+        }
+    }
+
+    /// Counts spawns and drops the tasks unstarted.
+    #[derive(Default)]
+    struct Counting(AtomicUsize);
+
+    impl Spawn for Counting {
+        fn spawn_boxed(&self, task: BoxTask) -> RawJoinHandle {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            drop(task);
+            RawJoinHandle::new(Finished)
+        }
+    }
+
+    struct Finished;
+
+    impl ferry_core::rt::RawTask for Finished {
+        fn poll_finished(
+            &mut self,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Result<(), ferry_core::rt::JoinError>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+
+        fn abort(&self) {}
+
+        fn is_finished(&self) -> bool {
+            true
+        }
+    }
+
+    fn hosts(spawner: Arc<Counting>) -> Arc<Hosts<Empty<Bytes>>> {
+        Arc::new(Hosts::new(
+            64,
+            Duration::from_secs(90),
+            0,
+            Arc::new(Frozen(Instant::now())),
+            spawner,
+        ))
+    }
+
+    fn key(uri: &str) -> HostKey {
+        HostKey::from_uri(&uri.parse().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_host_gets_one_slot_and_the_first_host_starts_the_sweeper() {
+        let spawner = Arc::new(Counting::default());
+        let hosts = hosts(Arc::clone(&spawner));
+        let a = hosts.slot(&key("http://a.test/x"));
+        let again = hosts.slot(&key("http://a.test/y"));
+        assert!(Arc::ptr_eq(&a, &again));
+        let _b = hosts.slot(&key("http://b.test/"));
+        assert_eq!(hosts.len(), 2);
+        assert_eq!(spawner.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_sweep_forgets_unused_hosts_and_ends_when_none_is_left() {
+        let spawner = Arc::new(Counting::default());
+        let hosts = hosts(Arc::clone(&spawner));
+        let held = hosts.slot(&key("http://a.test/"));
+        drop(hosts.slot(&key("http://b.test/")));
+        // `a` is still in a request's hands; `b` is not.
+        assert!(hosts.sweep_once().is_some());
+        assert_eq!(hosts.len(), 1);
+        drop(held);
+        assert!(hosts.sweep_once().is_none());
+        assert_eq!(hosts.len(), 0);
+        // The next host starts a new sweeper.
+        let _c = hosts.slot(&key("http://c.test/"));
+        assert_eq!(spawner.0.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn the_sweeper_ends_at_once_when_the_pool_is_dropped() {
+        let spawner = Arc::new(Counting::default());
+        let hosts = hosts(spawner);
+        let _slot = hosts.slot(&key("http://a.test/"));
+        let mut sweeper = Box::pin(sweep(
+            Arc::downgrade(&hosts),
+            Arc::clone(&hosts.gone),
+            Arc::clone(&hosts.timer),
+        ));
+        let waker = futures::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        // The clock never moves: the sweeper sleeps.
+        assert!(sweeper.as_mut().poll(&mut cx).is_pending());
+        drop(hosts);
+        assert!(sweeper.as_mut().poll(&mut cx).is_ready());
+    }
+}
