@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use event_listener::Event;
+use http::Uri;
+use http::uri::Scheme;
 use ferry_core::rt::{Spawn, Timer, instant_after};
 use futures_util::future::{Either, select};
 
@@ -17,7 +19,10 @@ use super::key::HostKey;
 use super::slot::Slot;
 
 struct Map<B> {
-    slots: HashMap<HostKey, Arc<Slot<B>>>,
+    /// Keyed by the authority as the URI spells it, one map per scheme, so that a request
+    /// finds its slot by the `&str` it already has: no key is built per request.
+    http: HashMap<Box<str>, Arc<Slot<B>>>,
+    https: HashMap<Box<str>, Arc<Slot<B>>>,
     /// Whether a sweeper task is running (or about to).
     sweeping: bool,
 }
@@ -44,7 +49,8 @@ impl<B> Hosts<B> {
     ) -> Self {
         Self {
             map: Mutex::new(Map {
-                slots: HashMap::new(),
+                http: HashMap::new(),
+                https: HashMap::new(),
                 sweeping: false,
             }),
             max_idle,
@@ -69,18 +75,28 @@ impl<B> Hosts<B> {
     /// How many hosts the pool knows (for tests).
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
-        self.map().slots.len()
+        let map = self.map();
+        map.http.len() + map.https.len()
     }
 }
 
 impl<B: Send + 'static> Hosts<B> {
-    /// `key`'s slot, made (and the sweeper started) on the host's first request.
-    pub(super) fn slot(self: &Arc<Self>, key: &HostKey) -> Arc<Slot<B>> {
+    /// The slot of an absolute `http` or `https` URI's host, made (and the sweeper started)
+    /// on the host's first request; `None` for any other URI.
+    pub(super) fn slot_for(self: &Arc<Self>, uri: &Uri) -> Option<Arc<Slot<B>>> {
+        let https = match uri.scheme()? {
+            scheme if *scheme == Scheme::HTTPS => true,
+            scheme if *scheme == Scheme::HTTP => false,
+            _ => return None,
+        };
+        let authority = uri.authority()?.as_str();
         let slot = {
             let mut map = self.map();
-            if let Some(slot) = map.slots.get(key) {
-                return Arc::clone(slot);
+            let slots = if https { &mut map.https } else { &mut map.http };
+            if let Some(slot) = slots.get(authority) {
+                return Some(Arc::clone(slot));
             }
+            let key = HostKey::from_uri(uri)?;
             let slot = Arc::new(Slot::new(
                 key,
                 self.max_idle,
@@ -88,9 +104,9 @@ impl<B: Send + 'static> Hosts<B> {
                 self.cap,
                 Arc::clone(&self.timer),
             ));
-            map.slots.insert(key.clone(), Arc::clone(&slot));
+            slots.insert(authority.into(), Arc::clone(&slot));
             if map.sweeping {
-                return slot;
+                return Some(slot);
             }
             map.sweeping = true;
             slot
@@ -102,7 +118,7 @@ impl<B: Send + 'static> Hosts<B> {
         );
         // Detached: the sweeper ends by itself (see the module docs).
         drop(self.spawner.spawn_boxed(Box::pin(sweeper)));
-        slot
+        Some(slot)
     }
 
     /// Closes what has expired by now, forgets unused hosts, and returns when to look again,
@@ -112,7 +128,7 @@ impl<B: Send + 'static> Hosts<B> {
         let mut forgotten = Vec::new();
         let mut map = self.map();
         let mut next = instant_after(now, self.idle_timeout);
-        map.slots.retain(|_, slot| {
+        let mut keep = |_: &Box<str>, slot: &mut Arc<Slot<B>>| {
             if let Some(at) = slot.expire(now) {
                 next = next.min(at);
             }
@@ -122,8 +138,10 @@ impl<B: Send + 'static> Hosts<B> {
             } else {
                 true
             }
-        });
-        if map.slots.is_empty() {
+        };
+        map.http.retain(&mut keep);
+        map.https.retain(&mut keep);
+        if map.http.is_empty() && map.https.is_empty() {
             map.sweeping = false;
             return None;
         }
@@ -219,28 +237,38 @@ mod tests {
         ))
     }
 
-    fn key(uri: &str) -> HostKey {
-        HostKey::from_uri(&uri.parse().unwrap()).unwrap()
+    fn uri(uri: &str) -> Uri {
+        uri.parse().unwrap()
     }
 
     #[test]
     fn a_host_gets_one_slot_and_the_first_host_starts_the_sweeper() {
         let spawner = Arc::new(Counting::default());
         let hosts = hosts(Arc::clone(&spawner));
-        let a = hosts.slot(&key("http://a.test/x"));
-        let again = hosts.slot(&key("http://a.test/y"));
+        let a = hosts.slot_for(&uri("http://a.test/x")).unwrap();
+        let again = hosts.slot_for(&uri("http://a.test/y?q")).unwrap();
         assert!(Arc::ptr_eq(&a, &again));
-        let _b = hosts.slot(&key("http://b.test/"));
-        assert_eq!(hosts.len(), 2);
+        let _b = hosts.slot_for(&uri("http://b.test/")).unwrap();
+        let secure = hosts.slot_for(&uri("https://a.test/")).unwrap();
+        assert!(!Arc::ptr_eq(&a, &secure));
+        assert_eq!(hosts.len(), 3);
         assert_eq!(spawner.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn only_absolute_http_and_https_uris_have_a_slot() {
+        let hosts = hosts(Arc::new(Counting::default()));
+        assert!(hosts.slot_for(&uri("/relative")).is_none());
+        assert!(hosts.slot_for(&uri("ftp://a.test/")).is_none());
+        assert_eq!(hosts.len(), 0);
     }
 
     #[test]
     fn a_sweep_forgets_unused_hosts_and_ends_when_none_is_left() {
         let spawner = Arc::new(Counting::default());
         let hosts = hosts(Arc::clone(&spawner));
-        let held = hosts.slot(&key("http://a.test/"));
-        drop(hosts.slot(&key("http://b.test/")));
+        let held = hosts.slot_for(&uri("http://a.test/")).unwrap();
+        drop(hosts.slot_for(&uri("http://b.test/")));
         // `a` is still in a request's hands; `b` is not.
         assert!(hosts.sweep_once().is_some());
         assert_eq!(hosts.len(), 1);
@@ -248,7 +276,7 @@ mod tests {
         assert!(hosts.sweep_once().is_none());
         assert_eq!(hosts.len(), 0);
         // The next host starts a new sweeper.
-        let _c = hosts.slot(&key("http://c.test/"));
+        let _c = hosts.slot_for(&uri("http://c.test/"));
         assert_eq!(spawner.0.load(Ordering::SeqCst), 2);
     }
 
@@ -256,7 +284,7 @@ mod tests {
     fn the_sweeper_ends_at_once_when_the_pool_is_dropped() {
         let spawner = Arc::new(Counting::default());
         let hosts = hosts(spawner);
-        let _slot = hosts.slot(&key("http://a.test/"));
+        let _slot = hosts.slot_for(&uri("http://a.test/"));
         let mut sweeper = Box::pin(sweep(
             Arc::downgrade(&hosts),
             Arc::clone(&hosts.gone),

@@ -148,8 +148,7 @@ where
         C::Tcp: Send,
         T: Send + Sync,
     {
-        let inner = Arc::clone(&self.inner);
-        async move { inner.send(request).await }
+        Arc::clone(&self.inner).send(request)
     }
 }
 
@@ -167,18 +166,23 @@ where
     B::Error: Into<Box<dyn StdError + Send + Sync>>,
 {
     async fn send(
-        &self,
+        self: Arc<Self>,
         request: http::Request<B>,
     ) -> Result<http::Response<PoolBody<B>>, TransportError> {
-        let key = HostKey::from_uri(request.uri()).ok_or_else(|| not_absolute(request.uri()))?;
-        let slot = self.hosts.slot(&key);
+        let slot = self
+            .hosts
+            .slot_for(request.uri())
+            .ok_or_else(|| not_absolute(request.uri()))?;
         let mut request = request;
         let mut permit: Option<OwnedSemaphorePermit> = None;
         loop {
+            // Every wait but hyper's own two below is boxed, so that the future of a request
+            // on a pooled HTTP/1 connection stays small: it is moved (and boxed by the
+            // client) on every request, and a future holds room for its largest wait.
             if let Some(sender) = slot.shared_h2() {
                 // The shared connection is no connection of the cap's.
                 permit = None;
-                match send_h2(&key, &slot, sender, request, true).await? {
+                match Box::pin(send_h2(&slot, sender, request, true)).await? {
                     Ok(response) => return Ok(response),
                     Err(unsent) => {
                         request = unsent;
@@ -188,35 +192,63 @@ where
             }
             if let (None, Some(cap)) = (&permit, &slot.cap) {
                 // The semaphore is never closed, so acquiring cannot fail.
-                permit = Arc::clone(cap).acquire_owned().await.ok();
+                permit = Box::pin(Arc::clone(cap).acquire_owned()).await.ok();
                 // Another request may have shared an HTTP/2 connection meanwhile.
                 continue;
             }
             let (conn, reused) = match slot.checkout_h1() {
                 Some(sender) => (Conn::H1(sender), true),
-                None => self.connect(&key, &slot).await?,
+                None => Box::pin(self.connect(&slot)).await?,
             };
-            let attempt = match conn {
-                Conn::H1(sender) => send_h1(&slot, sender, request, reused, &mut permit).await?,
+            let mut sender = match conn {
+                Conn::H1(sender) => sender,
                 Conn::H2(sender) => {
                     permit = None;
-                    send_h2(&key, &slot, sender, request, reused).await?
+                    match Box::pin(send_h2(&slot, sender, request, reused)).await? {
+                        Ok(response) => return Ok(response),
+                        Err(unsent) => {
+                            request = unsent;
+                            continue;
+                        }
+                    }
                 }
             };
-            match attempt {
-                Ok(response) => return Ok(response),
-                Err(unsent) => request = unsent,
+            // Written out here rather than in a function of its own: the request and the
+            // response are a few hundred bytes each, and every function boundary on this
+            // path copies them again.
+            //
+            // A pooled connection was checked in when its last response body ended; hyper
+            // may still be finishing that exchange. A connection that closed meanwhile fails
+            // here, before anything was written: try the next one.
+            if let Err(error) = sender.ready().await {
+                if reused {
+                    continue;
+                }
+                return Err(exchange_error(error));
+            }
+            to_origin_form(&slot, &mut request);
+            match sender.try_send_request(request).await {
+                Ok(response) => {
+                    let check_in = CheckIn { slot, sender };
+                    return Ok(response.map(|incoming| {
+                        PoolBody::new(incoming, Some(check_in), permit.take())
+                    }));
+                }
+                Err(mut failed) => match failed.take_message() {
+                    // Nothing was written: a pooled connection closed while it sat in the
+                    // pool. Try the next one (or a new connection); a new one is never
+                    // retried.
+                    Some(unsent) if reused => request = unsent,
+                    _ => return Err(exchange_error(failed.into_error())),
+                },
             }
         }
     }
 
     /// A new connection to `key`, or one that another request's connect, waited for, left
     /// to use; and whether it was taken from the pool.
-    async fn connect(
-        &self,
-        key: &HostKey,
-        slot: &Arc<Slot<B>>,
-    ) -> Result<(Conn<B>, bool), TransportError> {
+    async fn connect(&self, slot: &Arc<Slot<B>>) -> Result<(Conn<B>, bool), TransportError> {
+        let key = slot.key();
         let mut flight = None;
         if key.is_https() && slot.connects_one_at_a_time() {
             // The semaphore is never closed, so acquiring cannot fail.
@@ -232,10 +264,7 @@ where
                 flight = None;
             }
         }
-        // Boxed: connecting (TCP, TLS, the HTTP/2 handshake) is a future of several
-        // kilobytes, and stored inline it would make every request's future that large, to be
-        // copied on every request even when a pooled connection is reused.
-        let fresh = Box::pin(self.connector.connect::<B>(key)).await;
+        let fresh = self.connector.connect::<B>(key).await;
         let conn = match fresh {
             Ok(Fresh::H1(sender)) => {
                 slot.learned(Proto::H1);
@@ -258,7 +287,6 @@ where
 
 /// Sends `request` over HTTP/2 on `sender`, the host's shared connection if `reused`.
 async fn send_h2<B>(
-    key: &HostKey,
     slot: &Slot<B>,
     mut sender: http2::SendRequest<B>,
     mut request: http::Request<B>,
@@ -269,7 +297,7 @@ where
     B::Data: Send,
     B::Error: Into<Box<dyn StdError + Send + Sync>>,
 {
-    to_absolute_form(key, &mut request);
+    to_absolute_form(slot.key(), &mut request);
     match sender.try_send_request(request).await {
         Ok(response) => Ok(Ok(
             response.map(|incoming| PoolBody::new(incoming, None, None))
@@ -286,49 +314,6 @@ where
     }
 }
 
-/// Sends `request` over HTTP/1 on `sender`, a pooled connection if `reused`; the response's
-/// body returns the connection and takes over `permit`.
-async fn send_h1<B>(
-    slot: &Arc<Slot<B>>,
-    mut sender: http1::SendRequest<B>,
-    mut request: http::Request<B>,
-    reused: bool,
-    permit: &mut Option<OwnedSemaphorePermit>,
-) -> Result<Attempt<B>, TransportError>
-where
-    B: Body + Send + Unpin + 'static,
-    B::Data: Send,
-    B::Error: Into<Box<dyn StdError + Send + Sync>>,
-{
-    // A pooled connection was checked in when its last response body ended; hyper may still
-    // be finishing that exchange. A connection that closed meanwhile fails here, before
-    // anything was written: try the next one.
-    if let Err(error) = sender.ready().await {
-        return if reused {
-            Ok(Err(request))
-        } else {
-            Err(exchange_error(error))
-        };
-    }
-    to_origin_form(slot, &mut request);
-    match sender.try_send_request(request).await {
-        Ok(response) => {
-            let check_in = CheckIn {
-                slot: Arc::clone(slot),
-                sender,
-            };
-            Ok(Ok(response.map(|incoming| {
-                PoolBody::new(incoming, Some(check_in), permit.take())
-            })))
-        }
-        Err(mut failed) => match failed.take_message() {
-            // Nothing was written: a pooled connection closed while it sat in the pool.
-            Some(unsent) if reused => Ok(Err(unsent)),
-            _ => Err(exchange_error(failed.into_error())),
-        },
-    }
-}
-
 /// What an HTTP/1.1 origin server expects: the path and query on the request line, the
 /// authority in `Host`.
 fn to_origin_form<B>(slot: &Slot<B>, request: &mut http::Request<B>) {
@@ -338,12 +323,15 @@ fn to_origin_form<B>(slot: &Slot<B>, request: &mut http::Request<B>) {
                 request.headers_mut().insert(HOST, host.clone());
             }
         }
-        let path = request
-            .uri()
-            .path_and_query()
-            .cloned()
-            .unwrap_or_else(|| PathAndQuery::from_static("/"));
-        *request.uri_mut() = Uri::from(path);
+        // Moved rather than cloned out of the absolute URI; the scheme and authority are the
+        // slot's, should the request come back unsent and go out on HTTP/2.
+        let mut parts = std::mem::take(request.uri_mut()).into_parts();
+        parts.scheme = None;
+        parts.authority = None;
+        if parts.path_and_query.is_none() {
+            parts.path_and_query = Some(PathAndQuery::from_static("/"));
+        }
+        *request.uri_mut() = Uri::from_parts(parts).unwrap_or_default();
     }
     if request.version() != Version::HTTP_10 {
         *request.version_mut() = Version::HTTP_11;

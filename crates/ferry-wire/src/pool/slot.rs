@@ -45,6 +45,7 @@ struct State<B> {
 
 /// One host's part of the pool; see the [module docs](self).
 pub(super) struct Slot<B> {
+    key: HostKey,
     state: Mutex<State<B>>,
     /// The `Host` header of this authority, made once: the request line of HTTP/1 carries
     /// only the path.
@@ -62,7 +63,7 @@ pub(super) struct Slot<B> {
 
 impl<B> Slot<B> {
     pub(super) fn new(
-        key: &HostKey,
+        key: HostKey,
         max_idle: usize,
         idle_timeout: Duration,
         cap: usize,
@@ -73,17 +74,20 @@ impl<B> Slot<B> {
         let host = authority
             .rsplit_once('@')
             .map_or(authority, |(_, host)| host);
+        let host_header = HeaderValue::from_str(host).ok();
+        let https = key.is_https();
         Self {
+            key,
             state: Mutex::new(State {
                 idle: VecDeque::new(),
                 h2: None,
-                proto: if key.is_https() {
+                proto: if https {
                     Proto::Unknown
                 } else {
                     Proto::H1
                 },
             }),
-            host_header: HeaderValue::from_str(host).ok(),
+            host_header,
             cap: (cap > 0).then(|| Arc::new(Semaphore::new(cap))),
             connecting: Semaphore::new(1),
             max_idle,
@@ -95,6 +99,11 @@ impl<B> Slot<B> {
     fn state(&self) -> MutexGuard<'_, State<B>> {
         // The state is consistent after every statement, so a panic elsewhere leaves it usable.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Which host this is.
+    pub(super) fn key(&self) -> &HostKey {
+        &self.key
     }
 
     /// The `Host` header for HTTP/1 requests to this host.
@@ -215,11 +224,5 @@ impl<B> Slot<B> {
         }
         let state = self.state();
         state.idle.is_empty() && state.h2.is_none()
-    }
-
-    /// How many idle HTTP/1 connections the slot holds (for tests).
-    #[cfg(test)]
-    pub(super) fn idle_count(&self) -> usize {
-        self.state().idle.len()
     }
 }
