@@ -157,9 +157,9 @@ impl Transport for MockTransport {
         // request waiting for a place under the connection cap once it has one.
         let decided = match place {
             Place::Wait(_) => None,
-            Place::Free | Place::Held(_) => body.as_bytes().map(|bytes| {
-                self.decide(&http::Request::from_parts(parts.clone(), bytes.clone()))
-            }),
+            Place::Free | Place::Held(_) => body
+                .as_bytes()
+                .map(|bytes| self.decide(&http::Request::from_parts(parts.clone(), bytes.clone()))),
         };
         let transport = MockTransport {
             state: Arc::clone(&self.state),

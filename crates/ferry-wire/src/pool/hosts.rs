@@ -10,10 +10,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use event_listener::Event;
-use http::Uri;
-use http::uri::Scheme;
 use ferry_core::rt::{Spawn, Timer, instant_after};
 use futures_util::future::{Either, select};
+use http::Uri;
+use http::uri::Scheme;
 
 use super::key::HostKey;
 use super::slot::Slot;

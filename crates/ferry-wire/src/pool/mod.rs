@@ -230,9 +230,8 @@ where
             match sender.try_send_request(request).await {
                 Ok(response) => {
                     let check_in = CheckIn { slot, sender };
-                    return Ok(response.map(|incoming| {
-                        PoolBody::new(incoming, Some(check_in), permit.take())
-                    }));
+                    return Ok(response
+                        .map(|incoming| PoolBody::new(incoming, Some(check_in), permit.take())));
                 }
                 Err(mut failed) => match failed.take_message() {
                     // Nothing was written: a pooled connection closed while it sat in the

@@ -81,11 +81,7 @@ impl<B> Slot<B> {
             state: Mutex::new(State {
                 idle: VecDeque::new(),
                 h2: None,
-                proto: if https {
-                    Proto::Unknown
-                } else {
-                    Proto::H1
-                },
+                proto: if https { Proto::Unknown } else { Proto::H1 },
             }),
             host_header,
             cap: (cap > 0).then(|| Arc::new(Semaphore::new(cap))),
