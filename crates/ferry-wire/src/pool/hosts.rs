@@ -128,7 +128,7 @@ impl<B: Send + 'static> Hosts<B> {
         let mut forgotten = Vec::new();
         let mut map = self.map();
         let mut next = instant_after(now, self.idle_timeout);
-        let mut keep = |_: &Box<str>, slot: &mut Arc<Slot<B>>| {
+        let mut keep = |_: &_, slot: &mut Arc<Slot<B>>| {
             if let Some(at) = slot.expire(now) {
                 next = next.min(at);
             }
