@@ -104,6 +104,7 @@ mod instant {
     ferry_conformance::http_suite!(instant_network);
     ferry_conformance::http_uploads_suite!(instant_network);
     ferry_conformance::http_decode_suite!(instant_network);
+    ferry_conformance::http_cap_suite!(instant_network);
 }
 
 mod jittery {
@@ -111,4 +112,5 @@ mod jittery {
     ferry_conformance::http_suite!(jittery_network);
     ferry_conformance::http_uploads_suite!(jittery_network);
     ferry_conformance::http_decode_suite!(jittery_network);
+    ferry_conformance::http_cap_suite!(jittery_network);
 }

@@ -73,6 +73,7 @@ mod global_executor {
     use super::on_global_executor;
     ferry_conformance::http_suite!(on_global_executor);
     ferry_conformance::http_decode_suite!(on_global_executor);
+    ferry_conformance::http_cap_suite!(on_global_executor);
     ferry_conformance::http_network_suite!(on_global_executor);
     ferry_conformance::http_uploads_suite!(on_global_executor);
 }
@@ -81,6 +82,7 @@ mod two_thread_executor {
     use super::on_two_thread_executor;
     ferry_conformance::http_suite!(on_two_thread_executor);
     ferry_conformance::http_decode_suite!(on_two_thread_executor);
+    ferry_conformance::http_cap_suite!(on_two_thread_executor);
     ferry_conformance::http_network_suite!(on_two_thread_executor);
 }
 
@@ -88,5 +90,6 @@ mod calling_thread_executor {
     use super::on_calling_thread_executor;
     ferry_conformance::http_suite!(on_calling_thread_executor);
     ferry_conformance::http_decode_suite!(on_calling_thread_executor);
+    ferry_conformance::http_cap_suite!(on_calling_thread_executor);
     ferry_conformance::http_network_suite!(on_calling_thread_executor);
 }

@@ -53,6 +53,7 @@ mod multi_thread {
     use super::on_multi_thread;
     ferry_conformance::http_suite!(on_multi_thread);
     ferry_conformance::http_decode_suite!(on_multi_thread);
+    ferry_conformance::http_cap_suite!(on_multi_thread);
     ferry_conformance::http_network_suite!(on_multi_thread);
     ferry_conformance::http_uploads_suite!(on_multi_thread);
 }
@@ -61,5 +62,6 @@ mod current_thread {
     use super::on_current_thread;
     ferry_conformance::http_suite!(on_current_thread);
     ferry_conformance::http_decode_suite!(on_current_thread);
+    ferry_conformance::http_cap_suite!(on_current_thread);
     ferry_conformance::http_network_suite!(on_current_thread);
 }

@@ -21,6 +21,7 @@ use super::cookies::CookieJar;
 /// | [`user_agent`](Self::user_agent) | `ferry/<version>` | servers can tell who calls |
 /// | [`pool_idle_timeout`](Self::pool_idle_timeout) | 90 s | idle connections are reused, then closed |
 /// | [`pool_max_idle_per_host`](Self::pool_max_idle_per_host) | 64 | enough for 64 requests in flight per host |
+/// | [`max_connections_per_host`](Self::max_connections_per_host) | none | as aiohttp's `limit_per_host=0`; set it to spare a server |
 /// | [`decompression`](Self::decompression) | on | `gzip`, `deflate`, `br` and `zstd` bodies are decoded as they stream |
 ///
 /// Certificate and host name checks are always on; there is no switch to turn them off. A
@@ -46,6 +47,7 @@ pub struct HttpSettings {
     user_agent: Option<HeaderValue>,
     pool_idle_timeout: Duration,
     pool_max_idle_per_host: usize,
+    max_connections_per_host: usize,
     root_certificates: Vec<Certificate>,
     #[cfg(feature = "cookies")]
     cookies: Cookies,
@@ -78,6 +80,7 @@ impl Default for HttpSettings {
             ))),
             pool_idle_timeout: Duration::from_secs(90),
             pool_max_idle_per_host: 64,
+            max_connections_per_host: 0,
             root_certificates: Vec::new(),
             #[cfg(feature = "cookies")]
             cookies: Cookies::Off,
@@ -177,6 +180,37 @@ impl HttpSettings {
     /// Sets how many idle connections are kept per host; `0` closes each after use.
     pub fn with_pool_max_idle_per_host(mut self, max: usize) -> Self {
         self.pool_max_idle_per_host = max;
+        self
+    }
+
+    /// The most connections open to one host (scheme, host and port) at once; `0`, the
+    /// default, sets no cap. See [`with_max_connections_per_host`](Self::with_max_connections_per_host).
+    pub fn max_connections_per_host(&self) -> usize {
+        self.max_connections_per_host
+    }
+
+    /// Caps the connections open to one host (scheme, host and port) at once, as aiohttp's
+    /// `limit_per_host` does; `0` removes the cap.
+    ///
+    /// A request that finds every connection to its host in use, and the cap reached, waits
+    /// for one to come free (first come, first served), within its total
+    /// [`timeout`](Self::timeout); dropping it leaves the line. On HTTP/1.1 a connection carries
+    /// one request at a time, so the cap is also the most requests in flight to the host. On
+    /// HTTP/2 one connection carries every request to its host, so the cap does not hold them
+    /// back. Hosts are counted apart: `localhost` and `127.0.0.1` are two hosts.
+    ///
+    /// To bound requests rather than connections, on any protocol, use
+    /// [`ResilientClient`](crate::ResilientClient)'s per-host concurrency limit.
+    ///
+    /// ```
+    /// use ferry_http::HttpSettings;
+    ///
+    /// assert_eq!(HttpSettings::default().max_connections_per_host(), 0);
+    /// let polite = HttpSettings::default().with_max_connections_per_host(4);
+    /// assert_eq!(polite.max_connections_per_host(), 4);
+    /// ```
+    pub fn with_max_connections_per_host(mut self, max: usize) -> Self {
+        self.max_connections_per_host = max;
         self
     }
 
@@ -311,6 +345,7 @@ impl fmt::Debug for HttpSettings {
             .field("user_agent", &self.user_agent)
             .field("pool_idle_timeout", &self.pool_idle_timeout)
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
+            .field("max_connections_per_host", &self.max_connections_per_host)
             .field("root_certificates", &self.root_certificates.len());
         #[cfg(feature = "cookies")]
         out.field("cookies", &self.cookies);

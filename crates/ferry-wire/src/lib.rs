@@ -1,8 +1,12 @@
 //! The runtime-free parts of ferry's hyper backends, shared by `ferry-tokio` and `ferry-smol`.
 //!
-//! Both backends speak HTTP with hyper 1.x and TLS with rustls; only the sockets, the executor
-//! and the connection pool differ. What does not depend on the runtime lives here, once:
+//! Both backends speak HTTP with hyper 1.x and TLS with rustls; only the sockets and the
+//! executor differ. What does not depend on the runtime lives here, once:
 //!
+//! - [`pool`]: the connection pool over hyper's HTTP/1.1 and HTTP/2 client connections (idle
+//!   lists, the idle timeout, HTTP/2 sharing, the per-host connection cap); a backend gives
+//!   it only a [`Connect`](pool::Connect) for TCP and TLS, a ferry `Spawn` and a ferry
+//!   `Timer`.
 //! - [`tls_config`]: the rustls client configuration for [`HttpSettings`] (ring provider,
 //!   the Mozilla roots from `webpki-roots` plus the settings' extra roots, safe defaults).
 //! - [`classify`]: turning hyper, rustls and I/O errors into ferry's
@@ -20,9 +24,10 @@
 //! ```
 
 pub mod classify;
+pub mod pool;
 mod tls;
 
-pub use tls::{ALPN_H2_AND_HTTP1, TlsConfigError, tls_config};
+pub use tls::{ALPN_H2_AND_HTTP1, TlsConfigError, pool_tls_config, tls_config};
 
 #[cfg(doc)]
 use ferry_http::HttpSettings;

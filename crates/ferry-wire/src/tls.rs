@@ -70,6 +70,30 @@ pub fn tls_config(settings: &HttpSettings) -> Result<rustls::ClientConfig, TlsCo
     Ok(config)
 }
 
+/// [`tls_config`] offering HTTP/2 and HTTP/1.1 by ALPN ([`ALPN_H2_AND_HTTP1`]), shared: the
+/// configuration the [`pool`](crate::pool)'s backends connect with.
+///
+/// # Errors
+///
+/// As [`tls_config`].
+///
+/// ```
+/// use ferry_http::HttpSettings;
+///
+/// let config = ferry_wire::pool_tls_config(&HttpSettings::default()).unwrap();
+/// assert_eq!(config.alpn_protocols, [b"h2".to_vec(), b"http/1.1".to_vec()]);
+/// ```
+pub fn pool_tls_config(
+    settings: &HttpSettings,
+) -> Result<Arc<rustls::ClientConfig>, TlsConfigError> {
+    let mut config = tls_config(settings)?;
+    config.alpn_protocols = ALPN_H2_AND_HTTP1
+        .iter()
+        .map(|protocol| protocol.to_vec())
+        .collect();
+    Ok(Arc::new(config))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

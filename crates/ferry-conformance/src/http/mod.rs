@@ -18,6 +18,7 @@ use serde_json::Value;
 use crate::runtime::TestRuntime;
 
 mod bodies;
+mod cap;
 mod decode;
 mod errors;
 mod network;
@@ -26,6 +27,7 @@ mod routes;
 mod uploads;
 
 pub use bodies::*;
+pub use cap::*;
 pub use decode::*;
 pub use errors::*;
 pub use network::*;
@@ -119,6 +121,7 @@ macro_rules! http_network_suite {
                 https_with_the_test_root_succeeds,
                 https_without_the_test_root_is_rejected,
                 sequential_requests_reuse_keep_alive_connections,
+                the_per_host_cap_bounds_the_connections_opened,
             ]
         );
     };

@@ -22,6 +22,11 @@
 //! | [`MockHttp::route_fn`], [`MockHttp::fallback`] | whatever a closure answers |
 //! | no route and no fallback | a connect error whose source is [`NoRouteMatched`], listing the routes |
 //!
+//! The mock has no connections, but it honours
+//! [`max_connections_per_host`](HttpSettings::max_connections_per_host) as a real backend
+//! does over HTTP/1.1: a request waits (in virtual time) for a place among its host's, and
+//! holds it until its response body ends or is dropped.
+//!
 //! Every request is recorded ([`MockHttp::requests`], [`RecordedRequest`]) with its virtual
 //! send time and attempt number, and in the runtime's trace under the component `"http"`.
 //!
@@ -50,6 +55,7 @@
 //! });
 //! ```
 
+mod cap;
 mod error;
 mod record;
 mod respond;
@@ -71,6 +77,7 @@ pub use respond::{Latency, Respond};
 pub use route::MockRequest;
 
 use crate::MockRuntime;
+use cap::HostCaps;
 use route::{PathPattern, Route, Script};
 use transport::{MockTransport, SharedState, State, lock, with_attempt};
 
@@ -122,6 +129,7 @@ impl MockHttp {
         let transport = MockTransport {
             state: Arc::clone(state),
             rt: rt.clone(),
+            caps: HostCaps::new(settings.max_connections_per_host()),
         };
         Client::new(transport, rt.clone(), settings)
     }

@@ -9,12 +9,14 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
+use ferry_core::semaphore::OwnedSemaphorePermit;
 use ferry_core::{Sleep, Timer};
 use ferry_http::{OutgoingBody, Transport, TransportError, TransportErrorKind};
 use http::Method;
 use http::header::{CONTENT_LENGTH, HeaderValue, TRANSFER_ENCODING};
 use http_body::Frame;
 
+use super::cap::{HostCaps, Place};
 use super::error::NoRouteMatched;
 use super::record::RecordedRequest;
 use super::respond::{BodyPlan, Outcome, Respond};
@@ -56,6 +58,8 @@ pub(crate) fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
 pub(crate) struct MockTransport {
     pub(crate) state: SharedState,
     pub(crate) rt: MockRuntime,
+    /// The per-host connection cap, if the settings set one.
+    pub(crate) caps: Option<Arc<HostCaps>>,
 }
 
 /// What was decided when the request went out.
@@ -144,19 +148,32 @@ impl Transport for MockTransport {
                 }),
             );
         }
+        let place = match &self.caps {
+            Some(caps) => caps.place(&parts.uri),
+            None => Place::Free,
+        };
         // A body in memory is decided on at once, so that the order of answers is the order
-        // of sends; a streamed one once the whole stream has been read (and recorded).
-        let decided = body
-            .as_bytes()
-            .map(|bytes| self.decide(&http::Request::from_parts(parts.clone(), bytes.clone())));
+        // of sends; a streamed one once the whole stream has been read (and recorded), and a
+        // request waiting for a place under the connection cap once it has one.
+        let decided = match place {
+            Place::Wait(_) => None,
+            Place::Free | Place::Held(_) => body
+                .as_bytes()
+                .map(|bytes| self.decide(&http::Request::from_parts(parts.clone(), bytes.clone()))),
+        };
         let transport = MockTransport {
             state: Arc::clone(&self.state),
             rt: self.rt.clone(),
+            caps: None,
         };
         async move {
-            let decision = match decided {
-                Some(decision) => decision,
-                None => {
+            let permit = place.taken().await;
+            let decision = match (decided, body.as_bytes()) {
+                (Some(decision), _) => decision,
+                (None, Some(bytes)) => {
+                    transport.decide(&http::Request::from_parts(parts, bytes.clone()))
+                }
+                (None, None) => {
                     // The framing headers an HTTP/1.1 stack would write for a stream, so that
                     // the recorded request (and the routes) see what a server would.
                     let mut parts = parts;
@@ -204,9 +221,9 @@ impl Transport for MockTransport {
             }
             let (status, headers, plan) = respond.into_head();
             let body = if head_only {
-                MockBody::empty(rt)
+                MockBody::empty(rt, permit)
             } else {
-                MockBody::new(plan, rt)
+                MockBody::new(plan, rt, permit)
             };
             let mut response = http::Response::new(body);
             *response.status_mut() = status;
@@ -258,10 +275,13 @@ enum BodyState {
 pub(crate) struct MockBody {
     state: BodyState,
     rt: MockRuntime,
+    /// The request's place under the connection cap, given back when the body ends (or is
+    /// dropped), as a real connection goes back to its pool.
+    permit: Option<OwnedSemaphorePermit>,
 }
 
 impl MockBody {
-    fn new(plan: BodyPlan, rt: MockRuntime) -> Self {
+    fn new(plan: BodyPlan, rt: MockRuntime, permit: Option<OwnedSemaphorePermit>) -> Self {
         let state = match plan {
             BodyPlan::Full(bytes) => BodyState::Full(Some(bytes)),
             BodyPlan::Chunks {
@@ -288,13 +308,14 @@ impl MockBody {
                 tail: Some(tail).filter(|tail| !tail.is_empty()),
             },
         };
-        MockBody { state, rt }
+        MockBody { state, rt, permit }
     }
 
-    fn empty(rt: MockRuntime) -> Self {
+    fn empty(rt: MockRuntime, permit: Option<OwnedSemaphorePermit>) -> Self {
         MockBody {
             state: BodyState::Done,
             rt,
+            permit,
         }
     }
 }
@@ -308,6 +329,25 @@ impl http_body::Body for MockBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, TransportError>>> {
         let this = self.get_mut();
+        let polled = this.poll_data(cx);
+        // Whole (or failed): the request's place under the cap is free again.
+        if matches!(this.state, BodyState::Done) || matches!(polled, Poll::Ready(Some(Err(_)))) {
+            this.permit = None;
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self.state, BodyState::Done)
+    }
+}
+
+impl MockBody {
+    fn poll_data(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, TransportError>>> {
+        let this = self;
         let data = match &mut this.state {
             BodyState::Done => return Poll::Ready(None),
             BodyState::Full(bytes) => {
@@ -363,9 +403,5 @@ impl http_body::Body for MockBody {
             }
         };
         Poll::Ready(data.map(|data| Ok(Frame::data(data))))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        matches!(self.state, BodyState::Done)
     }
 }

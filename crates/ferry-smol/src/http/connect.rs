@@ -1,123 +1,67 @@
-//! Opening one connection: name resolution, TCP with the connect timeout, TLS, and hyper's
-//! handshake for the protocol ALPN chose.
+//! [`SmolConnect`]: TCP and TLS on async-io and futures-rustls, what ferry-wire's pool asks
+//! of a backend.
 
+use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_io::Async;
-use ferry_core::rt::TimerExt;
-use ferry_http::{OutgoingBody, TransportError, TransportErrorKind};
-use ferry_wire::classify::{connect_error_kind, exchange_error_kind};
-use futures_io::{AsyncRead, AsyncWrite};
+use ferry_wire::pool::Connect;
 use futures_rustls::TlsConnector;
-use hyper::client::conn::{http1, http2};
+use futures_rustls::client::TlsStream;
 use rustls_pki_types::ServerName;
 
-use super::io::{HyperIo, ReadReadiness};
-use super::pool::{Conn, HostKey};
+use super::io::HyperIo;
 use crate::SmolRuntime;
 
-/// Spawns hyper's connection tasks on the runtime's executor.
-///
-/// If the executor has been dropped, the task is dropped with it: the connection closes and
-/// the request fails instead of waiting for a driver that never runs.
-#[derive(Clone)]
-pub(super) struct SpawnOnRuntime(pub(super) SmolRuntime);
-
-impl<F> hyper::rt::Executor<F> for SpawnOnRuntime
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    fn execute(&self, future: F) {
-        if let Some(executor) = self.0.executor() {
-            executor.spawn(future).detach();
-        }
-    }
-}
-
-/// What every new connection is made with.
-pub(super) struct Connector {
+/// Opens `async_io::Async<TcpStream>`s (names resolved on the `blocking` pool) and speaks TLS
+/// over them with futures-rustls.
+pub(super) struct SmolConnect {
     pub(super) runtime: SmolRuntime,
-    pub(super) tls: TlsConnector,
-    pub(super) connect_timeout: Duration,
+    tls: TlsConnector,
 }
 
-impl Connector {
-    /// A new connection to `key`, ready for its first request.
-    ///
-    /// # Cancel safety
-    ///
-    /// Dropping the future closes the half-made connection; nothing was spawned yet.
-    pub(super) async fn connect(&self, key: &HostKey) -> Result<Conn, TransportError> {
-        if self.runtime.executor().is_none() {
-            return Err(TransportError::new(
-                TransportErrorKind::Connect,
-                io::Error::other("the smol executor behind the HTTP client has been dropped"),
-            ));
+impl SmolConnect {
+    pub(super) fn new(runtime: SmolRuntime, tls: Arc<rustls::ClientConfig>) -> Self {
+        Self {
+            runtime,
+            tls: TlsConnector::from(tls),
         }
-        let tcp = self
-            .runtime
-            .timeout(self.connect_timeout, tcp_connect(key.host(), key.port()))
-            .await
-            .map_err(|_| {
-                TransportError::new(
-                    TransportErrorKind::ConnectTimeout,
-                    io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        format!(
-                            "connecting to {}:{} took longer than {:?}",
-                            key.host(),
-                            key.port(),
-                            self.connect_timeout
-                        ),
-                    ),
-                )
-            })?
-            .map_err(|error| TransportError::new(connect_error_kind(&error), error))?;
-        // Requests are small and latency matters more than packet count.
-        let _ = tcp.get_ref().set_nodelay(true);
-        if !key.is_https() {
-            return self.handshake(tcp, false).await;
+    }
+}
+
+impl Connect for SmolConnect {
+    type Tcp = HyperIo<Async<TcpStream>>;
+    type Tls = HyperIo<TlsStream<Async<TcpStream>>>;
+
+    fn tcp(&self, host: &str, port: u16) -> impl Future<Output = io::Result<Self::Tcp>> + Send {
+        // A connection needs a task on the executor to run it; without one the request would
+        // wait for a driver that never runs.
+        let gone = self.runtime.executor().is_none();
+        async move {
+            if gone {
+                return Err(io::Error::other(
+                    "the smol executor behind the HTTP client has been dropped",
+                ));
+            }
+            let tcp = tcp_connect(host, port).await?;
+            // Requests are small and latency matters more than packet count.
+            tcp.get_ref().set_nodelay(true)?;
+            Ok(HyperIo::new(tcp))
         }
-        let name = ServerName::try_from(key.host().to_owned()).map_err(|error| {
-            TransportError::new(TransportErrorKind::Tls, io::Error::other(error))
-        })?;
-        let tls = self
-            .tls
-            .connect(name, tcp)
-            .await
-            .map_err(|error| TransportError::new(connect_error_kind(&error), error))?;
-        let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
-        self.handshake(tls, h2).await
     }
 
-    async fn handshake<T>(&self, io: T, h2: bool) -> Result<Conn, TransportError>
-    where
-        T: AsyncRead + AsyncWrite + ReadReadiness + Send + Unpin + 'static,
-    {
-        let io = HyperIo::new(io);
-        let executor = SpawnOnRuntime(self.runtime.clone());
-        let failed = |error: hyper::Error| TransportError::new(exchange_error_kind(&error), error);
-        if h2 {
-            let (sender, connection) = http2::handshake(executor.clone(), io)
-                .await
-                .map_err(failed)?;
-            hyper::rt::Executor::execute(&executor, async move {
-                // The error, if any, reaches the requests on this connection.
-                let _ = connection.await;
-            });
-            Ok(Conn::H2(sender))
-        } else {
-            let (sender, connection) = http1::handshake::<_, OutgoingBody>(io)
-                .await
-                .map_err(failed)?;
-            hyper::rt::Executor::execute(&executor, async move {
-                let _ = connection.await;
-            });
-            Ok(Conn::H1(sender))
+    fn tls(
+        &self,
+        tcp: Self::Tcp,
+        server: ServerName<'static>,
+    ) -> impl Future<Output = io::Result<(Self::Tls, bool)>> + Send {
+        let connecting = self.tls.connect(server, tcp.into_inner());
+        async move {
+            let tls = connecting.await?;
+            let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+            Ok((HyperIo::new(tls), h2))
         }
     }
 }
@@ -147,13 +91,4 @@ async fn tcp_connect(host: &str, port: u16) -> io::Result<Async<TcpStream>> {
             format!("{host}:{port} resolved to no address"),
         )
     }))
-}
-
-/// The rustls connector for `config`, offering HTTP/2 and HTTP/1.1 by ALPN.
-pub(super) fn tls_connector(mut config: rustls::ClientConfig) -> TlsConnector {
-    config.alpn_protocols = ferry_wire::ALPN_H2_AND_HTTP1
-        .iter()
-        .map(|protocol| protocol.to_vec())
-        .collect();
-    TlsConnector::from(Arc::new(config))
 }

@@ -79,6 +79,12 @@ impl<T> HyperIo<T> {
             read_blocked: false,
         }
     }
+
+    /// The stream inside, to wrap it in TLS. Nothing has been read through the adapter yet
+    /// when that happens, so no bytes are left behind in its buffer.
+    pub(super) fn into_inner(self) -> T {
+        self.inner
+    }
 }
 
 impl<T: AsyncRead + ReadReadiness> hyper::rt::Read for HyperIo<T> {

@@ -2,13 +2,13 @@
 //!
 //! [`SmolHttpClient`] is ferry-core's shared [`Client`] over [`SmolTransport`]: redirects,
 //! timeouts, body limits, redaction and tracing come from ferry-core and behave the same on
-//! every backend; this module only moves bytes. The TLS configuration and the error
-//! classification are `ferry-wire`'s, shared with the tokio backend.
+//! every backend; this module only moves bytes. The connection pool, the TLS configuration
+//! and the error classification are `ferry-wire`'s, shared with the tokio backend; this
+//! module opens the sockets and adapts them to hyper.
 
 mod client;
 mod connect;
 mod io;
-mod pool;
 mod transport;
 
 pub use client::{HttpClientBuildError, SmolHttpClient};

@@ -45,6 +45,17 @@ pub enum SurfSettingsError {
         /// How many certificates the settings carry.
         count: usize,
     },
+    /// The settings cap the connections per host; surf's backend owns its connections, so
+    /// ferry cannot hold requests back for one (surf's `Config::set_max_connections_per_host`
+    /// can).
+    #[error(
+        "the surf adapter cannot cap connections at {max} per host from HttpSettings: \
+         connections belong to surf's backend, set surf's max_connections_per_host there"
+    )]
+    ConnectionCap {
+        /// The cap the settings asked for.
+        max: usize,
+    },
 }
 
 impl SurfHttpClient {
@@ -53,7 +64,8 @@ impl SurfHttpClient {
     ///
     /// # Errors
     ///
-    /// [`SurfSettingsError::RootCertificates`] if `settings` carry root certificates.
+    /// [`SurfSettingsError::RootCertificates`] if `settings` carry root certificates,
+    /// [`SurfSettingsError::ConnectionCap`] if they cap the connections per host.
     pub fn new(surf: surf::Client, settings: HttpSettings) -> Result<Self, SurfSettingsError> {
         Self::with_runtime(SmolRuntime::new(), surf, settings)
     }
@@ -72,6 +84,10 @@ impl SurfHttpClient {
         if count > 0 {
             return Err(SurfSettingsError::RootCertificates { count });
         }
+        let max = settings.max_connections_per_host();
+        if max > 0 {
+            return Err(SurfSettingsError::ConnectionCap { max });
+        }
         Ok(Self {
             client: Client::new(SurfTransport::new(surf), runtime, settings),
         })
@@ -88,7 +104,7 @@ impl SmolRuntime {
     ///
     /// # Errors
     ///
-    /// [`SurfSettingsError::RootCertificates`] if `settings` carry root certificates.
+    /// As [`SurfHttpClient::new`].
     pub fn surf_client(
         &self,
         surf: surf::Client,
@@ -128,5 +144,14 @@ mod tests {
             SurfSettingsError::RootCertificates { count: 1 }
         ));
         assert!(error.to_string().contains("1 root certificate"));
+    }
+
+    #[test]
+    fn settings_with_a_connection_cap_are_refused_not_ignored() {
+        let settings = HttpSettings::default().with_max_connections_per_host(3);
+        let error = SurfHttpClient::with_runtime(SmolRuntime::new(), surf::Client::new(), settings)
+            .unwrap_err();
+        assert!(matches!(error, SurfSettingsError::ConnectionCap { max: 3 }));
+        assert!(error.to_string().contains("3 per host"), "{error}");
     }
 }

@@ -31,8 +31,10 @@
 //!   ([`connect_timeout`](ferry_http::HttpSettings::connect_timeout), the pool settings,
 //!   [`root_certificates`](ferry_http::HttpSettings::root_certificates)) cannot reach
 //!   it: configure them on the surf backend (`http_client::Config`). Because trusting extra
-//!   roots silently would not happen, settings that carry root certificates are refused with
-//!   [`SurfSettingsError`] instead of being ignored. surf's h1 backend speaks HTTP/1.1 only,
+//!   roots silently would not happen, and a cap on connections silently would not hold,
+//!   settings that carry root certificates or a
+//!   [`max_connections_per_host`](ferry_http::HttpSettings::max_connections_per_host) are
+//!   refused with [`SurfSettingsError`] instead of being ignored. surf's h1 backend speaks HTTP/1.1 only,
 //!   and its TLS is its own (an older rustls or native-tls), not ferry's shared rustls
 //!   configuration.
 //! - **Errors are classified as far as surf keeps their type.** An `io::Error` anywhere in

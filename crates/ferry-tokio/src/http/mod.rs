@@ -1,10 +1,11 @@
-//! HTTP on tokio: a [`Transport`] on hyper 1.x and hyper-util's pooled client, with rustls.
+//! HTTP on tokio: a [`Transport`] on hyper 1.x and ferry-wire's connection pool, with rustls.
 //!
 //! [`TokioHttpClient`] is ferry-core's shared [`Client`] over [`TokioTransport`]: redirects,
 //! timeouts, body limits, redaction and tracing come from ferry-core and behave the same on
 //! every backend; this module only moves bytes.
 
 mod client;
+mod connect;
 mod transport;
 
 pub use client::{HttpClientBuildError, TokioHttpClient};

@@ -1,84 +1,60 @@
-//! [`TokioTransport`]: one exchange over hyper-util's pooled client.
+//! [`TokioTransport`]: one exchange on ferry-wire's connection pool, over tokio sockets.
 
 use std::future::Future;
 
-use ferry_http::{HttpSettings, OutgoingBody, Transport, TransportError, TransportErrorKind};
-use ferry_wire::classify::{
-    any_source, body_error, connect_error_kind, exchange_error_kind, is_tls,
-};
-use http_body_util::{BodyExt, combinators::MapErr};
-use hyper::body::Incoming;
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client as PooledClient;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioTimer;
+use ferry_http::{HttpSettings, OutgoingBody, Transport, TransportError};
+use ferry_wire::pool::{Pool, PoolBody};
 use tokio::runtime::Handle;
 
 use super::client::HttpClientBuildError;
+use super::connect::TokioConnect;
+use crate::TokioRuntime;
 
 /// The body of a response from [`TokioTransport`]: hyper's incoming body with its errors
-/// classified.
-pub type TokioResponseBody = MapErr<Incoming, fn(hyper::Error) -> TransportError>;
+/// classified, which gives its HTTP/1 connection back to the pool when it ends.
+pub type TokioResponseBody = PoolBody<OutgoingBody>;
 
-/// ferry's [`Transport`] on hyper: a keep-alive pool per host, HTTP/1.1, and HTTP/2 when a
-/// TLS server offers it by ALPN.
+/// ferry's [`Transport`] on hyper over tokio sockets: ferry-wire's connection pool (the same
+/// one the smol backend uses), HTTP/1.1, and HTTP/2 when a TLS server offers it by ALPN.
 ///
-/// TLS is rustls with the ring provider. The trusted roots are the Mozilla set compiled in
-/// from `webpki-roots` (the same on every machine, no OS store needed, works offline) plus
-/// the settings' [`root_certificates`](HttpSettings::root_certificates). Certificate and host
-/// name checks are always on.
+/// - Per (scheme, host, port) up to
+///   [`pool_max_idle_per_host`](HttpSettings::pool_max_idle_per_host) idle HTTP/1
+///   connections, reused newest first, closed after
+///   [`pool_idle_timeout`](HttpSettings::pool_idle_timeout); one HTTP/2 connection shared by
+///   every request to the host. An HTTP/1 connection goes back to the pool when its response
+///   body has been read to the end; a response dropped part way closes it.
+/// - [`max_connections_per_host`](HttpSettings::max_connections_per_host) caps the
+///   connections to a host; requests beyond it wait for one.
+/// - The [`connect_timeout`](HttpSettings::connect_timeout) covers name resolution and TCP.
+/// - TLS is rustls with the ring provider, configured by `ferry-wire` exactly as on smol: the
+///   Mozilla roots compiled in from `webpki-roots` (the same on every machine, no OS store
+///   needed, works offline) plus the settings'
+///   [`root_certificates`](HttpSettings::root_certificates). Certificate and host name checks
+///   are always on.
+///
+/// Connections are opened and driven by tasks of the runtime the transport was made for,
+/// whichever thread sends the request.
 ///
 /// Cloning is cheap and shares the pool.
 #[derive(Clone, Debug)]
 pub struct TokioTransport {
-    pool: PooledClient<HttpsConnector<HttpConnector>, OutgoingBody>,
-}
-
-/// Spawns hyper's connection tasks on the runtime the client was built for, whichever thread
-/// sends the request.
-#[derive(Clone)]
-struct HandleExecutor(Handle);
-
-impl<F> hyper::rt::Executor<F> for HandleExecutor
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    fn execute(&self, future: F) {
-        drop(self.0.spawn(future));
-    }
+    pool: Pool<TokioConnect, TokioRuntime, TokioRuntime, OutgoingBody>,
 }
 
 impl TokioTransport {
     /// A transport on the runtime behind `handle`, with the wire settings of `settings`
     /// (connect timeout, pool, root certificates).
+    ///
+    /// # Errors
+    ///
+    /// A root certificate in `settings` is invalid, or rustls refuses the configuration.
     pub fn new(handle: Handle, settings: &HttpSettings) -> Result<Self, HttpClientBuildError> {
-        // No ALPN protocols yet: hyper-rustls sets them from the HTTP versions enabled below.
-        let tls = ferry_wire::tls_config(settings)?;
-        let mut http = HttpConnector::new();
-        // The https connector below decides which schemes are allowed.
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        if settings.connect_timeout() < std::time::Duration::from_secs(86_400 * 365) {
-            http.set_connect_timeout(Some(settings.connect_timeout()));
-        }
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .wrap_connector(http);
-        let mut builder = PooledClient::builder(HandleExecutor(handle));
-        builder
-            .pool_idle_timeout(settings.pool_idle_timeout())
-            .pool_max_idle_per_host(settings.pool_max_idle_per_host());
-        if std::env::var_os("NO_POOL_TIMER").is_none() {
-            builder
-                .pool_timer(TokioTimer::new())
-                .timer(TokioTimer::new());
-        }
-        let pool = builder.build(https);
-        Ok(Self { pool })
+        let tls = ferry_wire::pool_tls_config(settings)?;
+        let runtime = TokioRuntime::from_handle(handle.clone());
+        let connect = TokioConnect::new(handle, tls);
+        Ok(Self {
+            pool: Pool::new(connect, runtime.clone(), runtime, settings),
+        })
     }
 }
 
@@ -90,22 +66,6 @@ impl Transport for TokioTransport {
         request: http::Request<OutgoingBody>,
     ) -> impl Future<Output = Result<http::Response<Self::Body>, TransportError>> + Send {
         // hyper pulls a streamed body frame by frame as the socket takes it.
-        let pending = self.pool.request(request);
-        async move {
-            let response = pending.await.map_err(classify_request_error)?;
-            Ok(response.map(|body| body.map_err(body_error as fn(_) -> _)))
-        }
+        self.pool.send(request)
     }
-}
-
-fn classify_request_error(error: hyper_util::client::legacy::Error) -> TransportError {
-    // A rustls error counts as TLS even where hyper-util does not call it a connect error.
-    let kind = if any_source(&error, &is_tls) {
-        TransportErrorKind::Tls
-    } else if error.is_connect() {
-        connect_error_kind(&error)
-    } else {
-        exchange_error_kind(&error)
-    };
-    TransportError::new(kind, error)
 }
